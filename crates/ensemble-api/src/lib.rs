@@ -1,0 +1,13 @@
+//! Ensemble's HTTP edge: the JSON API under `/api/v1/`, `/healthz`, `/metrics`, and the
+//! typed client the CLI uses. Only this crate knows HTTP; statuses are decided in
+//! [`error::ApiError`] alone.
+
+pub mod client;
+pub mod daemon;
+pub mod error;
+pub mod server;
+pub mod views;
+
+pub use client::{Client, ClientError};
+pub use daemon::Daemon;
+pub use server::{router, serve};

@@ -1,0 +1,558 @@
+//! `ensemble`: the command-line interface of an Ensemble school node.
+//!
+//! `init`, `run` and `demo` work on a data directory directly; every other command is
+//! a client of a running node, reached through `--data-dir` (which holds `node.json`
+//! and the API token) or `--api URL --token TOKEN`.
+
+mod demo;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use ensemble_api::Client;
+use ensemble_node::config;
+use ensemble_node::data_dir::{self, NodeFile};
+use serde_json::Value;
+
+/// Ensemble: a federated network of school nodes sharing signed teaching practices
+/// and mentoring between schools.
+#[derive(Debug, Parser)]
+#[command(name = "ensemble", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// The node's data directory (default: $ENSEMBLE_DATA_DIR or ./ensemble-data); for
+    /// `demo`, the directory that keeps the three demo nodes' data.
+    #[arg(long, global = true, env = "ENSEMBLE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Base URL of a running node's API (instead of reading DATA_DIR/node.json).
+    #[arg(long, global = true, env = "ENSEMBLE_API")]
+    api: Option<String>,
+    /// API token for write calls (instead of reading DATA_DIR/api-token).
+    #[arg(long, global = true, env = "ENSEMBLE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory: school key, API token, config.toml.
+    Init(InitArgs),
+    /// Run the node (P2P + HTTP API + web UI) until Ctrl-C.
+    Run(run::RunArgs),
+    /// Start a regional hub, a mentor school and a supported school on loopback.
+    Demo(demo::DemoArgs),
+    /// Show the node's identity, records held, peers and network counters.
+    Status,
+    /// Publish, update, retract and list practice records.
+    #[command(subcommand)]
+    Practice(PracticeCommand),
+    /// Inspect records.
+    #[command(subcommand)]
+    Record(RecordCommand),
+    /// Write every stored record to a verifiable bundle file.
+    Export {
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a bundle, verifying every record (exit 1 when any was skipped).
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+    },
+    /// List connected peers.
+    Peers,
+    /// Block a school (by school id) or a peer (by peer id).
+    Block {
+        /// School id or peer id.
+        target: String,
+    },
+    /// Remove a block.
+    Unblock {
+        /// School id or peer id.
+        target: String,
+    },
+    /// List blocks.
+    Blocks,
+    /// Follow a school of any network: its whole history is replicated.
+    Follow {
+        /// School id.
+        school: String,
+    },
+    /// Stop following a school.
+    Unfollow {
+        /// School id.
+        school: String,
+    },
+    /// List followed schools.
+    Follows,
+    /// Catch-up replication.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The school's name.
+    #[arg(long)]
+    name: String,
+    /// Region code, e.g. ru-tat.
+    #[arg(long)]
+    region: String,
+    /// Role: mentor, supported, hub or school (repeatable).
+    #[arg(long = "role", default_value = "school")]
+    roles: Vec<String>,
+    /// Network id (default: the region).
+    #[arg(long)]
+    network: Option<String>,
+    /// Replace an existing identity (the old key is lost).
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum PracticeCommand {
+    /// Sign and publish a practice (FILE: the practice body as JSON).
+    Publish {
+        /// JSON file.
+        file: PathBuf,
+    },
+    /// Publish a new version of a practice document.
+    Update {
+        /// The document id (first version's id).
+        doc: String,
+        /// JSON file.
+        file: PathBuf,
+    },
+    /// Withdraw a practice: its text is purged on every node.
+    Retract {
+        /// The document id.
+        doc: String,
+        /// Why (shown to other schools).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// The latest version of every practice held.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordCommand {
+    /// Show one record: header, signature status, body.
+    Show {
+        /// Record id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// Per peer: last sync, records and bytes received, round trips.
+    Status,
+    /// Run a sync round now with one peer or all.
+    Now {
+        /// Peer id (default: every connected peer).
+        peer: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+fn data_dir(global: &Global) -> PathBuf {
+    global
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("ensemble-data"))
+}
+
+/// A client from `--api/--token`, else from the data directory.
+fn client(global: &Global) -> Result<Client> {
+    if let Some(api) = &global.api {
+        return Ok(Client::new(api, global.token.clone()));
+    }
+    let dir = data_dir(global);
+    let Some(node_file) = NodeFile::read(&dir)? else {
+        bail!(
+            "no node is running for {} (no node.json); start it with `ensemble run --data-dir {}` or pass --api",
+            dir.display(),
+            dir.display()
+        );
+    };
+    let token = match &global.token {
+        Some(token) => Some(token.clone()),
+        None => Some(data_dir::load_token(&dir)?),
+    };
+    Ok(Client::new(&node_file.api, token))
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Init(args) => init(global, args),
+        Command::Run(args) => {
+            run::run(
+                global.data_dir.clone().unwrap_or_else(|| data_dir(global)),
+                args,
+            )
+            .await
+        }
+        Command::Demo(args) => demo::demo(args, global.data_dir.clone(), global.json).await,
+        Command::Status => {
+            let status = client(global)?.status().await?;
+            if global.json {
+                print_json(&status)?;
+            } else {
+                print_status(&status);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Practice(command) => practice(global, command).await,
+        Command::Record(RecordCommand::Show { id }) => {
+            let record = client(global)?.record(&id).await?;
+            if global.json {
+                print_json(&record)?;
+            } else {
+                println!("id:         {}", record.id);
+                println!("kind:       {}", record.kind);
+                println!("author:     {}", record.author);
+                println!("seq:        {}", record.seq);
+                println!("doc:        {}", record.doc);
+                println!("created_at: {}", record.created_at);
+                println!("network:    {}", record.network);
+                println!("signature verified");
+                if record.retracted {
+                    println!("retracted by its author: body purged");
+                }
+                if let Some(body) = &record.body {
+                    println!("{}", serde_json::to_string_pretty(body)?);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { out } => {
+            let bundle = client(global)?.export().await?;
+            std::fs::write(&out, &bundle)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let count = ensemble_core::bundle::split(&bundle)
+                .map(|records| records.len())
+                .unwrap_or(0);
+            if global.json {
+                print_json(
+                    &serde_json::json!({"out": out, "records": count, "bytes": bundle.len()}),
+                )?;
+            } else {
+                println!(
+                    "exported {count} records ({} bytes) to {}",
+                    bundle.len(),
+                    out.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file } => {
+            let bundle = read_file(&file)?;
+            let report = client(global)?.import(bundle).await?;
+            let skipped = report["skipped"].as_array().cloned().unwrap_or_default();
+            if global.json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "imported {}, already held {}, skipped {}",
+                    report["imported"],
+                    report["duplicates"],
+                    skipped.len()
+                );
+                for entry in &skipped {
+                    eprintln!(
+                        "skipped record #{} {}: {}",
+                        entry["index"],
+                        entry["id"].as_str().unwrap_or("(undecodable)"),
+                        entry["reason"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Ok(if skipped.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Peers => {
+            let peers = client(global)?.peers().await?;
+            if global.json {
+                print_json(&peers)?;
+            } else if peers.is_empty() {
+                println!("no peers connected");
+            } else {
+                for peer in peers {
+                    println!(
+                        "{}  {}  {}",
+                        peer["peer_id"].as_str().unwrap_or(""),
+                        peer["name"].as_str().unwrap_or("(unknown school)"),
+                        peer["addresses"]
+                            .as_array()
+                            .map(|addresses| addresses
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(" "))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Block { target } => changed(
+            global,
+            client(global)?.block(&target).await?,
+            "blocked",
+            "already blocked",
+        ),
+        Command::Unblock { target } => changed(
+            global,
+            client(global)?.unblock(&target).await?,
+            "unblocked",
+            "was not blocked",
+        ),
+        Command::Blocks => {
+            let blocks = client(global)?.blocks().await?;
+            if global.json {
+                print_json(&blocks)?;
+            } else if blocks.is_empty() {
+                println!("nothing blocked");
+            } else {
+                for block in blocks {
+                    println!("{:<7} {}", block.kind, block.id);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Follow { school } => changed(
+            global,
+            client(global)?.follow(&school).await?,
+            "following",
+            "already following",
+        ),
+        Command::Unfollow { school } => changed(
+            global,
+            client(global)?.unfollow(&school).await?,
+            "no longer following",
+            "was not following",
+        ),
+        Command::Follows => {
+            let follows = client(global)?.follows().await?;
+            if global.json {
+                print_json(&follows)?;
+            } else if follows.is_empty() {
+                println!("following no school");
+            } else {
+                for follow in follows {
+                    println!(
+                        "{}  {}  {} records",
+                        follow.school_id,
+                        follow.name.unwrap_or_default(),
+                        follow.records
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync(SyncCommand::Status) => {
+            let stats = client(global)?.sync_status().await?;
+            print_sync(global, &stats)
+        }
+        Command::Sync(SyncCommand::Now { peer }) => {
+            let stats = client(global)?.sync_now(peer).await?;
+            print_sync(global, &stats)
+        }
+    }
+}
+
+fn changed(
+    global: &Global,
+    changed: ensemble_api::views::Changed,
+    yes: &str,
+    no: &str,
+) -> Result<ExitCode> {
+    if global.json {
+        print_json(&changed)?;
+    } else {
+        println!("{}", if changed.changed { yes } else { no });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_sync(global: &Global, stats: &[Value]) -> Result<ExitCode> {
+    if global.json {
+        print_json(&stats)?;
+    } else if stats.is_empty() {
+        println!("no sync rounds yet");
+    } else {
+        for peer in stats {
+            println!(
+                "{}  last {}  received {} records / {} bytes  {} round trips  missing {}{}",
+                peer["peer_id"].as_str().unwrap_or(""),
+                peer["last_sync_ms"],
+                peer["records_received"],
+                peer["bytes_received"],
+                peer["round_trips"],
+                peer["missing"],
+                peer["error"]
+                    .as_str()
+                    .map(|error| format!("  error: {error}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
+    let dir = data_dir(global);
+    let network = args.network.clone().unwrap_or_else(|| args.region.clone());
+    let text = config::render_initial(&args.name, &args.region, &args.roles, &network);
+    // Validate before writing anything, naming every key at fault.
+    config::File::parse(&text)
+        .map_err(|error| anyhow!(error))?
+        .into_options(dir.clone())?;
+    let created = data_dir::init(&dir, &text, args.force)?;
+    let school_id = created.key.school_id().to_string();
+    let peer_id = ensemble_node::peer_id_for(&created.key).to_string();
+    if global.json {
+        print_json(
+            &serde_json::json!({"school_id": school_id, "peer_id": peer_id, "data_dir": dir}),
+        )?;
+    } else {
+        println!("school id: {school_id}");
+        println!("peer id:   {peer_id}");
+        println!("data dir:  {}", dir.display());
+        println!(
+            "back up {} — it is the school's identity",
+            dir.join(data_dir::KEY_FILE).display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn practice(global: &Global, command: PracticeCommand) -> Result<ExitCode> {
+    let client = client(global)?;
+    let published = match command {
+        PracticeCommand::Publish { file } => client.publish_practice(read_file(&file)?).await?,
+        PracticeCommand::Update { doc, file } => {
+            client.update_practice(&doc, read_file(&file)?).await?
+        }
+        PracticeCommand::Retract { doc, reason } => client.retract_practice(&doc, reason).await?,
+        PracticeCommand::List => {
+            let practices = client.practices().await?;
+            if global.json {
+                print_json(&practices)?;
+            } else if practices.is_empty() {
+                println!("no practices held");
+            } else {
+                for practice in practices {
+                    println!("{}  {}", practice.doc, practice.title.unwrap_or_default());
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    if global.json {
+        print_json(&published)?;
+    } else {
+        println!("{}", published.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_status(status: &Value) {
+    let text = |key: &str| status[key].as_str().unwrap_or("").to_string();
+    println!("school:   {} ({})", text("name"), text("school_id"));
+    println!("peer id:  {}", text("peer_id"));
+    println!(
+        "region:   {}   network: {}",
+        text("region"),
+        text("network")
+    );
+    println!("peers:    {}", status["peers"]);
+    if let Some(records) = status["records"].as_object() {
+        let held: Vec<String> = records
+            .iter()
+            .map(|(kind, count)| format!("{kind} {count}"))
+            .collect();
+        println!(
+            "records:  {}",
+            if held.is_empty() {
+                "none".to_string()
+            } else {
+                held.join(", ")
+            }
+        );
+    }
+    if let Some(listen) = status["listen"].as_array() {
+        for address in listen.iter().filter_map(Value::as_str) {
+            println!("listen:   {address}");
+        }
+    }
+    if let Some(mesh) = status["mesh"].as_object() {
+        for (topic, size) in mesh {
+            println!("mesh:     {topic} {size}");
+        }
+    }
+    let network = &status["network_records"];
+    println!(
+        "network:  accepted {}, ignored {}, rejected {}",
+        network["accepted"], network["ignored"], network["rejected"]
+    );
+}

@@ -1,0 +1,103 @@
+//! `ensemble run`: the node daemon.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use ensemble_api::Daemon;
+use ensemble_node::config;
+use ensemble_node::data_dir::{self, NodeFile};
+use tracing::info;
+
+/// Flags of `ensemble run`; each overrides the config file.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// HTTP address for the API and web UI (port 0 picks a free port).
+    #[arg(long)]
+    api_listen: Option<String>,
+    /// libp2p listen multiaddr (repeatable), e.g. /ip4/127.0.0.1/tcp/0.
+    #[arg(long)]
+    listen: Vec<String>,
+    /// Peer to connect to and keep reconnecting to (repeatable).
+    #[arg(long)]
+    bootstrap: Vec<String>,
+    /// Do not discover peers on the local network.
+    #[arg(long)]
+    no_mdns: bool,
+    /// Config file (default: DATA_DIR/config.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Sets up `RUST_LOG`-filtered logging once.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sled=warn,libp2p=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn run(dir: PathBuf, args: RunArgs) -> Result<ExitCode> {
+    init_tracing();
+    let key = data_dir::load_key(&dir)?;
+    let token = data_dir::load_token(&dir)?;
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| dir.join(data_dir::CONFIG_FILE));
+    let file = config::File::read(&config_path)?;
+    let mut file = file;
+    if let Some(api_listen) = args.api_listen {
+        file.api.listen = Some(api_listen);
+    }
+    if !args.listen.is_empty() {
+        file.network.listen = Some(args.listen);
+    }
+    if !args.bootstrap.is_empty() {
+        file.network.bootstrap = Some(args.bootstrap);
+    }
+    if args.no_mdns {
+        file.network.mdns = Some(false);
+    }
+    let options = file.into_options(dir.clone())?;
+    let daemon = Daemon::start(options, key, token).await?;
+    let node_file = daemon.node_file();
+    node_file.write(&dir).context("cannot write node.json")?;
+    info!(api = %daemon.api_url, school = %node_file.school_id, "serving");
+    println!(
+        "{} serving on {}",
+        daemon.node.options().name,
+        daemon.api_url
+    );
+    wait_for_signal().await;
+    info!("shutting down");
+    daemon.stop().await;
+    NodeFile::remove(&dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

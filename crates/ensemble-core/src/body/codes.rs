@@ -1,0 +1,254 @@
+//! The closed enumerations of the body schemas: fields whose values the protocol fixes,
+//! where an unknown value is a fault rather than a newer vocabulary term.
+//!
+//! Their Russian and English labels live in [`crate::vocab`], under the vocabulary
+//! each enum names in [`ClosedCode::VOCABULARY`]; a test keeps the two in step.
+
+use serde::Serialize;
+
+/// A closed enumeration with a fixed code per value.
+pub trait ClosedCode: Copy + 'static {
+    /// The name of the vocabulary in [`crate::vocab`] that labels these codes.
+    const VOCABULARY: &'static str;
+    /// Every value, in vocabulary order.
+    const ALL: &'static [Self];
+
+    /// The code as written in JSON.
+    fn as_str(self) -> &'static str;
+
+    /// The value for `code`, if it is one.
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|value| value.as_str() == code)
+    }
+}
+
+macro_rules! closed_code {
+    (
+        $(#[$doc:meta])*
+        $name:ident in $vocabulary:literal {
+            $($(#[$variant_doc:meta])* $variant:ident = $code:literal,)+
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum $name {
+            $($(#[$variant_doc])* #[serde(rename = $code)] $variant,)+
+        }
+
+        impl $name {
+            /// The code as written in JSON.
+            pub fn as_str(self) -> &'static str {
+                <Self as ClosedCode>::as_str(self)
+            }
+
+            /// The value for `code`, if it is one.
+            pub fn from_code(code: &str) -> Option<Self> {
+                <Self as ClosedCode>::from_code(code)
+            }
+        }
+
+        impl ClosedCode for $name {
+            const VOCABULARY: &'static str = $vocabulary;
+            const ALL: &'static [Self] = &[$($name::$variant,)+];
+
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+
+closed_code! {
+    /// Where a school is: `settlement` of a profile or a practice's context.
+    Settlement in "settlement" {
+        /// A town or city.
+        Urban = "urban",
+        /// A village or rural area.
+        Rural = "rural",
+    }
+}
+
+closed_code! {
+    /// The part a school plays in the network (`roles` of a profile).
+    SchoolRole in "roles" {
+        /// Offers mentoring to partner schools.
+        Mentor = "mentor",
+        /// Receives support from a mentor school.
+        Supported = "supported",
+        /// Runs a regional hub node.
+        Hub = "hub",
+        /// Takes part in the catalog without a mentoring role.
+        School = "school",
+    }
+}
+
+closed_code! {
+    /// What a piece of feedback is.
+    FeedbackKind in "feedback_kinds" {
+        /// A remark.
+        Comment = "comment",
+        /// A question to the author.
+        Question = "question",
+        /// A suggestion.
+        Advice = "advice",
+        /// A report of applying the practice in another school; carries `replication`.
+        Replication = "replication",
+        /// A recommendation.
+        Endorsement = "endorsement",
+        /// A mentor school's countersignature of a partner's progress report.
+        Acknowledgement = "acknowledgement",
+        /// A complaint about the record.
+        Flag = "flag",
+    }
+}
+
+closed_code! {
+    /// The position of the person giving feedback.
+    AuthorRole in "author_roles" {
+        /// A teacher.
+        Teacher = "teacher",
+        /// A methodologist.
+        Methodologist = "methodologist",
+        /// An invited expert.
+        Expert = "expert",
+        /// A specialist of the regional education authority.
+        Regional = "regional",
+    }
+}
+
+closed_code! {
+    /// How mentoring is delivered (`mode` of requests and offers).
+    DeliveryMode in "modes" {
+        /// Remotely.
+        Online = "online",
+        /// In person.
+        Offline = "offline",
+        /// Both.
+        Mixed = "mixed",
+    }
+}
+
+closed_code! {
+    /// Who may see a mentoring request.
+    Visibility in "visibility" {
+        /// Every school of the network.
+        Network = "network",
+        /// Schools of the requester's region (the default).
+        Region = "region",
+    }
+}
+
+closed_code! {
+    /// How a partnership is going, in a progress report (red/amber/green).
+    ReportStatus in "report_statuses" {
+        /// Going to plan.
+        OnTrack = "on-track",
+        /// Some goals are at risk.
+        AtRisk = "at-risk",
+        /// Behind plan.
+        OffTrack = "off-track",
+    }
+}
+
+closed_code! {
+    /// The state of one planned activity in a progress report.
+    ActivityStatus in "activity_statuses" {
+        /// Not yet held.
+        Planned = "planned",
+        /// Held.
+        Done = "done",
+        /// Rescheduled.
+        Moved = "moved",
+        /// Dropped.
+        Cancelled = "cancelled",
+    }
+}
+
+closed_code! {
+    /// How far a professional deficit has been overcome.
+    DeficitStatus in "deficit_statuses" {
+        /// Overcome.
+        Closed = "closed",
+        /// Partly overcome.
+        Partly = "partly",
+        /// Still there.
+        Open = "open",
+    }
+}
+
+closed_code! {
+    /// How a partnership ended.
+    Outcome in "outcomes" {
+        /// Goals reached or the term ran its course.
+        Completed = "completed",
+        /// Ended early by either party.
+        Terminated = "terminated",
+    }
+}
+
+closed_code! {
+    /// How strong a practice's evidence is, E0 (description only) to E5 (independent
+    /// evaluation). Ordered: `E2 < E3`.
+    EvidenceLevel in "evidence_levels" {
+        /// Description of experience only.
+        E0 = "E0",
+        /// Reflection and student work.
+        E1 = "E1",
+        /// Before/after data.
+        E2 = "E2",
+        /// Comparison with a similar group.
+        E3 = "E3",
+        /// Replicated in other schools: computed, never claimed.
+        E4 = "E4",
+        /// Independent external evaluation.
+        E5 = "E5",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab;
+
+    fn assert_labelled<T: ClosedCode>() {
+        let Some(vocabulary) = vocab::vocabulary(T::VOCABULARY) else {
+            panic!("no vocabulary {}", T::VOCABULARY);
+        };
+        let codes: Vec<&str> = T::ALL.iter().map(|value| value.as_str()).collect();
+        let terms: Vec<&str> = vocabulary.terms.iter().map(|term| term.code).collect();
+        assert_eq!(codes, terms, "vocabulary {}", T::VOCABULARY);
+        for code in codes {
+            assert_eq!(T::from_code(code).map(ClosedCode::as_str), Some(code));
+        }
+    }
+
+    #[test]
+    fn every_closed_code_has_its_labels() {
+        assert_labelled::<Settlement>();
+        assert_labelled::<SchoolRole>();
+        assert_labelled::<FeedbackKind>();
+        assert_labelled::<AuthorRole>();
+        assert_labelled::<DeliveryMode>();
+        assert_labelled::<Visibility>();
+        assert_labelled::<ReportStatus>();
+        assert_labelled::<ActivityStatus>();
+        assert_labelled::<DeficitStatus>();
+        assert_labelled::<Outcome>();
+        assert_labelled::<EvidenceLevel>();
+    }
+
+    #[test]
+    fn unknown_codes_and_json_names() {
+        assert_eq!(ReportStatus::from_code("green"), None);
+        assert_eq!(
+            serde_json::to_string(&ReportStatus::OnTrack).unwrap_or_default(),
+            "\"on-track\""
+        );
+        assert!(EvidenceLevel::E2 < EvidenceLevel::E3);
+    }
+}

@@ -1,0 +1,160 @@
+//! Record kinds, their one-byte wire codes and the gossip topic family each belongs to.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of a record; it fixes the body schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A school's public profile.
+    SchoolProfile,
+    /// A teaching practice record.
+    Practice,
+    /// A colleague's feedback on a record (comment, replication, acknowledgement…).
+    Feedback,
+    /// A supported school's request for mentoring.
+    MentoringRequest,
+    /// A mentor school's offer, to a request or standing.
+    MentoringOffer,
+    /// The supported school's acceptance of an offer: with the offer, the agreement.
+    MentoringAcceptance,
+    /// A progress report on an agreement.
+    ProgressReport,
+    /// The closure of an agreement.
+    MentoringClosure,
+    /// The withdrawal of one of the author's own documents.
+    Retraction,
+}
+
+/// Which network topic a kind travels on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TopicFamily {
+    /// `ensemble/1/<network>/catalog`
+    Catalog,
+    /// `ensemble/1/<network>/mentoring`
+    Mentoring,
+}
+
+impl Kind {
+    /// Every kind, in wire-code order.
+    pub const ALL: [Kind; 9] = [
+        Kind::SchoolProfile,
+        Kind::Practice,
+        Kind::Feedback,
+        Kind::MentoringRequest,
+        Kind::MentoringOffer,
+        Kind::MentoringAcceptance,
+        Kind::ProgressReport,
+        Kind::MentoringClosure,
+        Kind::Retraction,
+    ];
+
+    /// The one-byte code in the header.
+    pub fn code(self) -> u8 {
+        match self {
+            Kind::SchoolProfile => 1,
+            Kind::Practice => 2,
+            Kind::Feedback => 3,
+            Kind::MentoringRequest => 4,
+            Kind::MentoringOffer => 5,
+            Kind::MentoringAcceptance => 6,
+            Kind::ProgressReport => 7,
+            Kind::MentoringClosure => 8,
+            Kind::Retraction => 9,
+        }
+    }
+
+    /// The kind for a header code; `None` for codes this build does not know.
+    pub fn from_code(code: u8) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// The snake_case name used in JSON, the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SchoolProfile => "school_profile",
+            Kind::Practice => "practice",
+            Kind::Feedback => "feedback",
+            Kind::MentoringRequest => "mentoring_request",
+            Kind::MentoringOffer => "mentoring_offer",
+            Kind::MentoringAcceptance => "mentoring_acceptance",
+            Kind::ProgressReport => "progress_report",
+            Kind::MentoringClosure => "mentoring_closure",
+            Kind::Retraction => "retraction",
+        }
+    }
+
+    /// The topic family of this kind. A retraction travels with the kind it retracts,
+    /// which the publisher knows; on its own it defaults to the catalog.
+    pub fn topic_family(self) -> TopicFamily {
+        match self {
+            Kind::SchoolProfile | Kind::Practice | Kind::Feedback | Kind::Retraction => {
+                TopicFamily::Catalog
+            }
+            Kind::MentoringRequest
+            | Kind::MentoringOffer
+            | Kind::MentoringAcceptance
+            | Kind::ProgressReport
+            | Kind::MentoringClosure => TopicFamily::Mentoring,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown kind name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown record kind {0:?}")]
+pub struct UnknownKind(pub String);
+
+impl FromStr for Kind {
+    type Err = UnknownKind;
+    fn from_str(text: &str) -> Result<Kind, UnknownKind> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| UnknownKind(text.to_string()))
+    }
+}
+
+/// Topic names, exactly as every node spells them.
+pub mod topic {
+    use super::TopicFamily;
+    use crate::SchoolId;
+
+    /// `ensemble/1/<network>/catalog` or `ensemble/1/<network>/mentoring`.
+    pub fn network(network: &str, family: TopicFamily) -> String {
+        let suffix = match family {
+            TopicFamily::Catalog => "catalog",
+            TopicFamily::Mentoring => "mentoring",
+        };
+        format!("ensemble/1/{network}/{suffix}")
+    }
+
+    /// `ensemble/1/school/<school-id>`.
+    pub fn school(school: &SchoolId) -> String {
+        format!("ensemble/1/school/{school}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_code(kind.code()), Some(kind));
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+        }
+        assert_eq!(Kind::from_code(0), None);
+        assert_eq!(Kind::from_code(200), None);
+    }
+}

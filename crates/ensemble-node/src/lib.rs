@@ -1,0 +1,24 @@
+//! The Ensemble node: wires the store and the network, runs the single ingest path,
+//! the publish path, catch-up sync, and holds the configuration and data directory
+//! logic. The HTTP API and the CLI are thin layers over [`Node`].
+
+pub mod config;
+pub mod data_dir;
+pub mod metrics;
+mod node;
+mod rules;
+pub mod sync;
+
+pub use ensemble_net::{Multiaddr, PeerId, Verdict};
+pub use ensemble_store::Block;
+pub use ensemble_store::Error as StoreError;
+pub use node::{
+    ImportReport, IngestReport, Node, NodeError, Origin, PeerView, SkippedRecord, Status,
+    StoredEvent, VerdictCounts, language_of,
+};
+pub use sync::SyncStats;
+
+/// The libp2p peer id of a school key (the same key is both identities).
+pub fn peer_id_for(key: &ensemble_core::SchoolKey) -> PeerId {
+    ensemble_net::peer_id_of(&key.school_id()).unwrap_or_else(PeerId::random)
+}

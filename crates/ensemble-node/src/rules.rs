@@ -1,0 +1,36 @@
+//! Rules checked before this node signs a record of its own, beyond body validation:
+//! references must point at records this node holds, and of the right kind.
+
+use ensemble_core::body::{self, Body, Mode};
+use ensemble_core::{Kind, RecordId};
+
+use crate::node::{Node, NodeError};
+
+/// Checks a local publish (or update of `doc`) of `kind` against held records.
+pub(crate) fn check_local(
+    node: &Node,
+    kind: Kind,
+    body_bytes: &[u8],
+    _doc: Option<&RecordId>,
+) -> Result<(), NodeError> {
+    // Body validation proper happens when signing; a body that does not parse is left
+    // for that step to report with every field at fault.
+    let Ok(body) = body::validate(kind, body_bytes, Mode::Local) else {
+        return Ok(());
+    };
+    if let Body::Feedback(feedback) = &body {
+        let Some(target) = node.store().get(&feedback.target)? else {
+            return Err(NodeError::Rule(format!(
+                "feedback.target: record {} is not held by this node",
+                feedback.target
+            )));
+        };
+        if target.retracted {
+            return Err(NodeError::Rule(format!(
+                "feedback.target: record {} has been retracted",
+                feedback.target
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,679 @@
+//! Ensemble's storage: sled behind a typed API. This is the only crate that names sled.
+//!
+//! # Trees
+//! | tree | key | value |
+//! |---|---|---|
+//! | `records` | author ‖ seq ‖ id | header_len u16 ‖ header ‖ signature |
+//! | `bodies` | id | body bytes (absent when purged) |
+//! | `by_id` | id | author ‖ seq ‖ id (the `records` key) |
+//! | `heads` | author | highest contiguous seq (u64) |
+//! | `docs` | doc | created_at ‖ id of the latest version |
+//! | `kind_time` | kind ‖ created_at ‖ id | — (listing by kind, newest first) |
+//! | `refs` | referenced id ‖ id | kind code (threads, feedback, offers) |
+//! | `authors` | network ‖ 0xff ‖ author | — (sync scope by network) |
+//! | `tombstones` | doc ‖ retracting author | retraction id |
+//! | `forks` | author ‖ seq | — (evidence of two records at one position) |
+//! | `local` | text key | local state: follows, blocks, settings |
+//! | `meta` | text key | format version |
+//!
+//! # Invariants
+//! - All integers in keys are big-endian, so key order is numeric order.
+//! - Writes of one record go in a fixed order and `by_id` is written last: a crash in
+//!   the middle leaves the record "not held", and ingesting it again completes it.
+//! - Writers are serialised by one mutex (head advancement and latest-version choice
+//!   read-then-write); readers never take it.
+//! - Own records are flushed before [`Store::append`] returns; foreign records are
+//!   flushed by the caller in groups ([`Store::flush`]).
+
+mod keys;
+mod local;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use ensemble_core::body::Body;
+use ensemble_core::record::SIGNATURE_BYTES;
+use ensemble_core::{
+    Draft, Kind, LogPosition, RecordError, RecordId, SchoolId, SchoolKey, VerifiedRecord,
+};
+
+pub use local::Block;
+
+/// The on-disk format version this build writes. Bumped on any change of tree layout.
+pub const STORE_FORMAT_VERSION: u64 = 1;
+
+/// sled's page cache: bounded so that memory does not grow with the database.
+const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database failed.
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    /// Bytes in the store do not decode: the data directory is damaged.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The data directory was written by another format version.
+    #[error(
+        "data directory has store format {found}, this build reads {expected}: export with the old build and import"
+    )]
+    FormatVersion {
+        /// Found on disk.
+        found: u64,
+        /// What this build reads.
+        expected: u64,
+    },
+    /// Signing a new own record failed (invalid body, limits).
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// A listing cursor that this store did not hand out.
+    #[error("invalid cursor {0:?}")]
+    InvalidCursor(String),
+    /// The writer lock was poisoned by a panicking writer.
+    #[error("store writer lock poisoned")]
+    Poisoned,
+}
+
+/// What ingesting one record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// Stored; `gap` when it sits ahead of the author's contiguous head (sync should
+    /// fetch what is missing).
+    Stored {
+        /// The record's predecessor is not held.
+        gap: bool,
+    },
+    /// Already held (by id).
+    Duplicate,
+    /// Stored as fork evidence: another record holds the same author and seq, or the
+    /// backlinks disagree. The author is flagged.
+    Fork,
+    /// The record's document was retracted: the header is kept (the log stays whole),
+    /// the body is not.
+    Retracted,
+}
+
+/// A held record with what the store knows about it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The record (body `None` when purged).
+    pub record: VerifiedRecord,
+    /// Whether its document has been retracted.
+    pub retracted: bool,
+}
+
+/// Latest versions, a page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records, newest first.
+    pub records: Vec<VerifiedRecord>,
+    /// Cursor for the next page, when there is one.
+    pub next: Option<String>,
+}
+
+/// The store.
+pub struct Store {
+    db: sled::Db,
+    records: sled::Tree,
+    bodies: sled::Tree,
+    by_id: sled::Tree,
+    heads: sled::Tree,
+    docs: sled::Tree,
+    kind_time: sled::Tree,
+    refs: sled::Tree,
+    authors: sled::Tree,
+    tombstones: sled::Tree,
+    forks: sled::Tree,
+    local: sled::Tree,
+    writer: Mutex<Counts>,
+}
+
+/// Records held per kind, kept in memory, under the writer lock.
+#[derive(Debug, Default, Clone)]
+struct Counts(BTreeMap<Kind, u64>);
+
+impl Store {
+    /// Opens (or creates) the store in `path`.
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_CAPACITY_BYTES)
+            .open()?;
+        let meta = db.open_tree("meta")?;
+        match meta.get("format_version")? {
+            None => {
+                meta.insert("format_version", &STORE_FORMAT_VERSION.to_be_bytes())?;
+            }
+            Some(bytes) => {
+                let found = keys::read_u64(&bytes)?;
+                if found != STORE_FORMAT_VERSION {
+                    return Err(Error::FormatVersion {
+                        found,
+                        expected: STORE_FORMAT_VERSION,
+                    });
+                }
+            }
+        }
+        let store = Store {
+            records: db.open_tree("records")?,
+            bodies: db.open_tree("bodies")?,
+            by_id: db.open_tree("by_id")?,
+            heads: db.open_tree("heads")?,
+            docs: db.open_tree("docs")?,
+            kind_time: db.open_tree("kind_time")?,
+            refs: db.open_tree("refs")?,
+            authors: db.open_tree("authors")?,
+            tombstones: db.open_tree("tombstones")?,
+            forks: db.open_tree("forks")?,
+            local: db.open_tree("local")?,
+            writer: Mutex::new(Counts::default()),
+            db,
+        };
+        let counts = store.count_by_kind()?;
+        *store.writer.lock().map_err(|_| Error::Poisoned)? = counts;
+        Ok(store)
+    }
+
+    fn count_by_kind(&self) -> Result<Counts, Error> {
+        let mut counts = Counts::default();
+        for kind in Kind::ALL {
+            let held = self.kind_time.scan_prefix([kind.code()]).count() as u64;
+            if held > 0 {
+                counts.0.insert(kind, held);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Flushes every tree to disk. Returns once the data is durable.
+    pub fn flush(&self) -> Result<(), Error> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Signs `draft` as the next record of `key`'s log, stores it and flushes before
+    /// returning: an acknowledged own record survives a crash, and a seq is never
+    /// reused with other content (which would fork our own log).
+    pub fn append(
+        &self,
+        key: &SchoolKey,
+        draft: Draft,
+        created_at: u64,
+    ) -> Result<VerifiedRecord, Error> {
+        let mut counts = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        let position = self.next_position(&key.school_id())?;
+        let record = ensemble_core::sign(key, draft, position, created_at)?;
+        self.ingest_locked(&mut counts, &record)?;
+        drop(counts);
+        self.flush()?;
+        Ok(record)
+    }
+
+    /// The log position after the highest seq held for `author` (held at all, not only
+    /// contiguously: our own log after a restore from an older backup continues after
+    /// what the network gave back).
+    fn next_position(&self, author: &SchoolId) -> Result<LogPosition, Error> {
+        match self.records.scan_prefix(author.as_bytes()).next_back() {
+            None => Ok(LogPosition {
+                seq: 1,
+                backlink: None,
+            }),
+            Some(entry) => {
+                let (key, _) = entry?;
+                let (_, seq, id) = keys::split_record_key(&key)?;
+                Ok(LogPosition {
+                    seq: seq + 1,
+                    backlink: Some(id),
+                })
+            }
+        }
+    }
+
+    /// Ingests a verified foreign record. Idempotent by id; accepts records out of
+    /// order. Not flushed: call [`Store::flush`] after a group.
+    pub fn ingest(&self, record: &VerifiedRecord) -> Result<Ingested, Error> {
+        let mut counts = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        self.ingest_locked(&mut counts, record)
+    }
+
+    /// Ingests many records under one lock and flushes once (group commit).
+    pub fn ingest_batch(&self, records: &[VerifiedRecord]) -> Result<Vec<Ingested>, Error> {
+        let mut counts = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        let outcomes = records
+            .iter()
+            .map(|record| self.ingest_locked(&mut counts, record))
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(counts);
+        self.flush()?;
+        Ok(outcomes)
+    }
+
+    fn ingest_locked(
+        &self,
+        counts: &mut Counts,
+        record: &VerifiedRecord,
+    ) -> Result<Ingested, Error> {
+        let id = record.id();
+        if self.by_id.contains_key(id.as_bytes())? {
+            return Ok(Ingested::Duplicate);
+        }
+        let header = record.header();
+        let author = record.author();
+        let doc = record.doc();
+
+        // A retraction purges the bodies of the document's versions now and blocks them
+        // from coming back. It only counts when it retracts its author's own document.
+        if let Some(Body::Retraction(retraction)) = record.body() {
+            self.apply_retraction(&retraction.doc, &author, id)?;
+        }
+        let retracted = self.is_retracted_for(&doc, &author)?;
+        let body = if retracted { None } else { record.body_bytes() };
+
+        // Fork detection: another record at this position, or backlinks that disagree.
+        let position_prefix = keys::position_prefix(&author, header.seq);
+        let mut fork = self.records.scan_prefix(position_prefix).next().is_some();
+        if let Some(backlink) = header.backlink
+            && let Some(previous) = self.ids_at(&author, header.seq - 1)?.first().copied()
+            && previous != backlink
+        {
+            fork = true;
+        }
+        for next in self.records_at(&author, header.seq + 1)? {
+            if next.header().backlink != Some(id) {
+                fork = true;
+            }
+        }
+
+        if let Some(body) = body {
+            self.bodies.insert(id.as_bytes(), body)?;
+        }
+        let record_key = keys::record_key(&author, header.seq, &id);
+        self.records.insert(
+            &record_key,
+            keys::record_value(record.header_bytes(), record.signature()),
+        )?;
+        self.kind_time.insert(
+            keys::kind_time_key(record.kind(), header.created_at, &id),
+            &[],
+        )?;
+        if let Some(previous_version) = header.doc {
+            self.refs.insert(
+                keys::pair_key(&previous_version, &id),
+                &[record.kind().code()],
+            )?;
+        }
+        if let Some(body) = record.body() {
+            for referenced in body.references() {
+                self.refs
+                    .insert(keys::pair_key(&referenced, &id), &[record.kind().code()])?;
+            }
+        }
+        self.authors
+            .insert(keys::author_network_key(&header.network, &author), &[])?;
+        if fork {
+            self.forks.insert(position_prefix, &[])?;
+        }
+        self.update_latest(&doc, header.created_at, &id)?;
+        let gap = self.advance_head(&author, header.seq)?;
+        self.by_id.insert(id.as_bytes(), record_key.as_slice())?;
+        *counts.0.entry(record.kind()).or_default() += 1;
+
+        Ok(if fork {
+            Ingested::Fork
+        } else if retracted {
+            Ingested::Retracted
+        } else {
+            Ingested::Stored { gap }
+        })
+    }
+
+    fn apply_retraction(
+        &self,
+        doc: &RecordId,
+        author: &SchoolId,
+        retraction: RecordId,
+    ) -> Result<(), Error> {
+        // A tombstone names the retracting author; versions by anyone else are not
+        // affected (only a document's author may retract it).
+        if let Some(first) = self.get(doc)?
+            && first.record.author() != *author
+        {
+            return Ok(());
+        }
+        self.tombstones
+            .insert(keys::pair_key_school(doc, author), retraction.as_bytes())?;
+        for version in self.versions(doc)? {
+            if version.author() == *author {
+                self.bodies.remove(version.id().as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn is_retracted_for(&self, doc: &RecordId, author: &SchoolId) -> Result<bool, Error> {
+        Ok(self
+            .tombstones
+            .contains_key(keys::pair_key_school(doc, author))?)
+    }
+
+    /// Whether a document has been retracted by its author.
+    pub fn is_retracted(&self, doc: &RecordId) -> Result<bool, Error> {
+        match self.get(doc)? {
+            Some(first) => Ok(first.retracted),
+            None => Ok(self.tombstones.scan_prefix(doc.as_bytes()).next().is_some()),
+        }
+    }
+
+    fn update_latest(&self, doc: &RecordId, created_at: u64, id: &RecordId) -> Result<(), Error> {
+        let candidate = keys::latest_value(created_at, id);
+        let newer = match self.docs.get(doc.as_bytes())? {
+            None => true,
+            // Latest (created_at, id) wins: the value bytes order exactly that way.
+            Some(current) => candidate.as_slice() > current.as_ref(),
+        };
+        if newer {
+            self.docs.insert(doc.as_bytes(), candidate.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Advances the author's contiguous head past `seq` when it closes the gap.
+    /// Returns true when `seq` is beyond the head (a gap remains before it).
+    fn advance_head(&self, author: &SchoolId, seq: u64) -> Result<bool, Error> {
+        let mut head = self.head(author)?;
+        if seq > head + 1 {
+            return Ok(true);
+        }
+        if seq <= head {
+            return Ok(false);
+        }
+        head = seq;
+        while self
+            .records
+            .scan_prefix(keys::position_prefix(author, head + 1))
+            .next()
+            .is_some()
+        {
+            head += 1;
+        }
+        self.heads.insert(author.as_bytes(), &head.to_be_bytes())?;
+        Ok(false)
+    }
+
+    /// The author's highest contiguous seq (0 when nothing is held).
+    pub fn head(&self, author: &SchoolId) -> Result<u64, Error> {
+        match self.heads.get(author.as_bytes())? {
+            None => Ok(0),
+            Some(bytes) => keys::read_u64(&bytes),
+        }
+    }
+
+    /// Every author's contiguous head, in author order.
+    pub fn heads(&self) -> Result<Vec<(SchoolId, u64)>, Error> {
+        self.heads
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                Ok((keys::read_school(&key)?, keys::read_u64(&value)?))
+            })
+            .collect()
+    }
+
+    /// Authors seen publishing in `network`.
+    pub fn authors_in(&self, network: &str) -> Result<Vec<SchoolId>, Error> {
+        self.authors
+            .scan_prefix(keys::network_prefix(network))
+            .map(|entry| {
+                let (key, _) = entry?;
+                keys::read_school(&key[key.len() - 32..])
+            })
+            .collect()
+    }
+
+    /// Ids held at one log position (more than one means a fork).
+    fn ids_at(&self, author: &SchoolId, seq: u64) -> Result<Vec<RecordId>, Error> {
+        self.records
+            .scan_prefix(keys::position_prefix(author, seq))
+            .map(|entry| {
+                let (key, _) = entry?;
+                Ok(keys::split_record_key(&key)?.2)
+            })
+            .collect()
+    }
+
+    fn records_at(&self, author: &SchoolId, seq: u64) -> Result<Vec<VerifiedRecord>, Error> {
+        self.records
+            .scan_prefix(keys::position_prefix(author, seq))
+            .map(|entry| {
+                let (key, value) = entry?;
+                self.decode(&key, &value)
+            })
+            .collect()
+    }
+
+    fn decode(&self, key: &[u8], value: &[u8]) -> Result<VerifiedRecord, Error> {
+        let (_, _, id) = keys::split_record_key(key)?;
+        let (header, signature) = keys::split_record_value(value)?;
+        let body = self.bodies.get(id.as_bytes())?.map(|bytes| bytes.to_vec());
+        let signature: [u8; SIGNATURE_BYTES] = signature
+            .try_into()
+            .map_err(|_| Error::Corrupt("signature length".into()))?;
+        VerifiedRecord::from_trusted_parts(header, signature, body)
+            .map_err(|error| Error::Corrupt(format!("record {id}: {error}")))
+    }
+
+    /// A held record by id.
+    pub fn get(&self, id: &RecordId) -> Result<Option<Stored>, Error> {
+        let Some(record_key) = self.by_id.get(id.as_bytes())? else {
+            return Ok(None);
+        };
+        let Some(value) = self.records.get(&record_key)? else {
+            return Err(Error::Corrupt(format!(
+                "by_id points at a missing record {id}"
+            )));
+        };
+        let record = self.decode(&record_key, &value)?;
+        let retracted = self.is_retracted_for(&record.doc(), &record.author())?;
+        Ok(Some(Stored { record, retracted }))
+    }
+
+    /// Whether a record is held.
+    pub fn contains(&self, id: &RecordId) -> Result<bool, Error> {
+        Ok(self.by_id.contains_key(id.as_bytes())?)
+    }
+
+    /// Records of one author from `from_seq` to `to_seq` inclusive, in seq order, at
+    /// most `max_records` and about `max_bytes` of wire size (at least one record).
+    /// Fork evidence at a position comes along with the first record there.
+    pub fn range(
+        &self,
+        author: &SchoolId,
+        from_seq: u64,
+        to_seq: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> Result<(Vec<VerifiedRecord>, bool), Error> {
+        let start = keys::position_prefix(author, from_seq);
+        let end = keys::position_prefix(author, to_seq.saturating_add(1));
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        for entry in self.records.range(start..end) {
+            let (key, value) = entry?;
+            let record = self.decode(&key, &value)?;
+            let size = record.to_wire().len();
+            if !out.is_empty() && (out.len() >= max_records || bytes + size > max_bytes) {
+                return Ok((out, true));
+            }
+            bytes += size;
+            out.push(record);
+        }
+        Ok((out, false))
+    }
+
+    /// Every held record, in (author, seq) order: for export and reindexing.
+    pub fn iter(&self) -> impl Iterator<Item = Result<VerifiedRecord, Error>> + '_ {
+        self.records.iter().map(move |entry| {
+            let (key, value) = entry?;
+            self.decode(&key, &value)
+        })
+    }
+
+    /// Records of a kind (and optionally one author), newest first, with a stable
+    /// cursor (the last key seen, in hex).
+    pub fn list(
+        &self,
+        kind: Option<Kind>,
+        author: Option<&SchoolId>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, Error> {
+        let kinds: Vec<Kind> = kind.map(|kind| vec![kind]).unwrap_or(Kind::ALL.to_vec());
+        let after = cursor.map(keys::parse_cursor).transpose()?;
+        // Merge the per-kind indexes newest first by (created_at, id).
+        let mut entries = Vec::new();
+        for kind in kinds {
+            let prefix = [kind.code()];
+            for entry in self.kind_time.scan_prefix(prefix).rev() {
+                let (key, _) = entry?;
+                let (created_at, id) = keys::split_kind_time_key(&key)?;
+                let sort_key = (created_at, id);
+                if let Some(after) = &after
+                    && sort_key >= *after
+                {
+                    continue;
+                }
+                entries.push(sort_key);
+            }
+        }
+        entries.sort_by(|a, b| b.cmp(a));
+        let mut records = Vec::new();
+        let mut last = None;
+        let mut more = false;
+        for (created_at, id) in entries {
+            let Some(stored) = self.get(&id)? else {
+                continue;
+            };
+            if author.is_some_and(|author| stored.record.author() != *author) {
+                continue;
+            }
+            if records.len() == limit {
+                more = true;
+                break;
+            }
+            last = Some((created_at, id));
+            records.push(stored.record);
+        }
+        let next = if more {
+            last.map(|(created_at, id)| keys::format_cursor(created_at, &id))
+        } else {
+            None
+        };
+        Ok(Page { records, next })
+    }
+
+    /// The latest version of every document of `kind` that is not retracted, newest
+    /// first.
+    pub fn latest(&self, kind: Kind) -> Result<Vec<VerifiedRecord>, Error> {
+        let mut out = Vec::new();
+        for entry in self.kind_time.scan_prefix([kind.code()]).rev() {
+            let (key, _) = entry?;
+            let (_, id) = keys::split_kind_time_key(&key)?;
+            let Some(stored) = self.get(&id)? else {
+                continue;
+            };
+            let doc = stored.record.doc();
+            if stored.retracted || self.latest_id(&doc)? != Some(id) {
+                continue;
+            }
+            out.push(stored.record);
+        }
+        Ok(out)
+    }
+
+    /// The id of a document's latest version.
+    pub fn latest_id(&self, doc: &RecordId) -> Result<Option<RecordId>, Error> {
+        match self.docs.get(doc.as_bytes())? {
+            None => Ok(None),
+            Some(value) => Ok(Some(keys::latest_id(&value)?)),
+        }
+    }
+
+    /// Every version of a document held (the first version and later ones), oldest
+    /// first.
+    pub fn versions(&self, doc: &RecordId) -> Result<Vec<VerifiedRecord>, Error> {
+        let mut versions = Vec::new();
+        if let Some(first) = self.get(doc)? {
+            versions.push(first.record);
+        }
+        for (id, _) in self.referring(doc)? {
+            if let Some(stored) = self.get(&id)?
+                && stored.record.header().doc == Some(*doc)
+            {
+                versions.push(stored.record);
+            }
+        }
+        versions.sort_by_key(|record| (record.header().created_at, record.id()));
+        Ok(versions)
+    }
+
+    /// Records whose body refers to `id` (feedback on it, offers to it, versions of it…),
+    /// with their kinds.
+    pub fn referring(&self, id: &RecordId) -> Result<Vec<(RecordId, Option<Kind>)>, Error> {
+        self.refs
+            .scan_prefix(id.as_bytes())
+            .map(|entry| {
+                let (key, value) = entry?;
+                let referrer = keys::read_record_id(&key[32..])?;
+                Ok((
+                    referrer,
+                    value.first().and_then(|code| Kind::from_code(*code)),
+                ))
+            })
+            .collect()
+    }
+
+    /// Records held, by kind.
+    pub fn counts(&self) -> Result<BTreeMap<Kind, u64>, Error> {
+        Ok(self.writer.lock().map_err(|_| Error::Poisoned)?.0.clone())
+    }
+
+    /// Authors with fork evidence.
+    pub fn forked_authors(&self) -> Result<Vec<SchoolId>, Error> {
+        let mut authors: Vec<SchoolId> = self
+            .forks
+            .iter()
+            .map(|entry| {
+                let (key, _) = entry?;
+                keys::read_school(&key[..32])
+            })
+            .collect::<Result<_, _>>()?;
+        authors.dedup();
+        Ok(authors)
+    }
+
+    /// Log positions with fork evidence, per author.
+    pub fn fork_positions(&self) -> Result<BTreeMap<SchoolId, Vec<u64>>, Error> {
+        let mut positions: BTreeMap<SchoolId, Vec<u64>> = BTreeMap::new();
+        for entry in self.forks.iter() {
+            let (key, _) = entry?;
+            if key.len() != 40 {
+                return Err(Error::Corrupt("fork key length".into()));
+            }
+            positions
+                .entry(keys::read_school(&key[..32])?)
+                .or_default()
+                .push(keys::read_u64(&key[32..])?);
+        }
+        Ok(positions)
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, Error> {
+        Ok(self.db.size_on_disk()?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

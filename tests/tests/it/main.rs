@@ -1,0 +1,4 @@
+//! Multi-node scenarios: real nodes on 127.0.0.1 (TCP, Noise, Yamux), one module per area.
+
+mod gossip;
+mod sync;
