@@ -179,25 +179,76 @@ async fn start_member(dir: &Path, member: &Member, bootstrap: Vec<String>) -> Re
     Ok(daemon)
 }
 
-/// Waits until the hub sees both schools (event-driven: polls the node's own state,
-/// which the network task updates; bounded by a timeout).
+/// Change feeds of every node: network events and newly stored records.
+struct Changes {
+    network: Vec<tokio::sync::watch::Receiver<u64>>,
+    stored: Vec<tokio::sync::broadcast::Receiver<ensemble_node::StoredEvent>>,
+    deadline: tokio::time::Instant,
+}
+
+impl Changes {
+    fn new(daemons: &[Daemon]) -> Changes {
+        Changes {
+            network: daemons
+                .iter()
+                .map(|daemon| daemon.node.network_changes())
+                .collect(),
+            stored: daemons
+                .iter()
+                .map(|daemon| daemon.node.stored_events())
+                .collect(),
+            deadline: tokio::time::Instant::now() + CONNECT_TIMEOUT,
+        }
+    }
+
+    /// Waits for the next change on any node; errors once the deadline passes.
+    async fn next(&mut self, what: &str) -> Result<()> {
+        let mut waits: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> =
+            Vec::new();
+        for changes in &mut self.network {
+            waits.push(Box::pin(async move {
+                let _ = changes.changed().await;
+            }));
+        }
+        for events in &mut self.stored {
+            waits.push(Box::pin(async move {
+                let _ = events.recv().await;
+            }));
+        }
+        match tokio::time::timeout_at(self.deadline, futures::future::select_all(waits)).await {
+            Ok(_) => Ok(()),
+            Err(_) => bail!("the demo nodes did not {what} within {CONNECT_TIMEOUT:?}"),
+        }
+    }
+}
+
+/// Waits until each node shares the catalog topic with the others (gossip can flow).
 async fn wait_connected(daemons: &[Daemon]) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    let catalog = ensemble_core::topic::network(NETWORK, ensemble_core::TopicFamily::Catalog);
+    let mut changes = Changes::new(daemons);
     loop {
-        let hub_peers = daemons[0].node.peers().await?.len();
-        if hub_peers >= daemons.len() - 1 {
+        let mut done = true;
+        for (index, daemon) in daemons.iter().enumerate() {
+            let wanted = if index == 0 { daemons.len() - 1 } else { 1 };
+            let ready = daemon
+                .node
+                .peers()
+                .await?
+                .iter()
+                .filter(|peer| peer.topics.contains(&catalog))
+                .count();
+            done &= ready >= wanted;
+        }
+        if done {
             return Ok(());
         }
-        if tokio::time::Instant::now() > deadline {
-            bail!("the demo nodes did not connect within {CONNECT_TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        changes.next("connect").await?;
     }
 }
 
 /// Waits until every node holds every sample practice and every profile.
 async fn wait_replicated(daemons: &[Daemon]) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    let mut changes = Changes::new(daemons);
     loop {
         let mut done = true;
         for daemon in daemons {
@@ -208,9 +259,6 @@ async fn wait_replicated(daemons: &[Daemon]) -> Result<()> {
         if done {
             return Ok(());
         }
-        if tokio::time::Instant::now() > deadline {
-            bail!("the demo nodes did not replicate within {CONNECT_TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        changes.next("replicate").await?;
     }
 }

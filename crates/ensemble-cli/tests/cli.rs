@@ -290,7 +290,7 @@ fn publish_list_update_retract_export_and_import() {
         &dir_b,
         &["import", bundle.to_str().expect("path"), "--json"],
     ));
-    assert_eq!(imported["imported"], 6);
+    assert_eq!(imported["imported"], 5);
     let list_b = json(&ensemble(&dir_b, &["practice", "list", "--json"]));
     assert_eq!(list_b.as_array().map(Vec::len), Some(1));
     assert_eq!(list_b[0]["doc"], kept["doc"]);

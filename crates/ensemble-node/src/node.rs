@@ -854,7 +854,7 @@ impl Node {
     fn handle_event(
         &self,
         event: ensemble_net::Event,
-        gossip: &mut Vec<(ensemble_net::MessageRef, Option<PeerId>, Vec<u8>)>,
+        gossip: &mut Vec<(ensemble_net::MessageRef, PeerId, Vec<u8>)>,
     ) {
         if !matches!(
             event,
@@ -865,12 +865,11 @@ impl Node {
                 .send_modify(|generation| *generation += 1);
         }
         match event {
-            ensemble_net::Event::Gossip {
-                message,
-                source,
-                data,
-                ..
-            } => gossip.push((message, source, data)),
+            ensemble_net::Event::Gossip { message, data, .. } => {
+                // The peer that forwarded it (connected), not the original publisher.
+                let forwarder = message.propagation_source();
+                gossip.push((message, forwarder, data));
+            }
             ensemble_net::Event::SyncRequest {
                 peer,
                 request,
@@ -884,11 +883,18 @@ impl Node {
                 self.inner.metrics.peers.dec();
                 self.inner.sync.forget(&peer_id);
             }
-            ensemble_net::Event::PeerSubscribed { .. } => {}
+            ensemble_net::Event::PeerSubscribed { peer_id, topic } => {
+                // Records published between the connection's first sync round and the
+                // peer's subscription reached nobody by gossip: catch them up now.
+                let ours = self.subscribed_topics().unwrap_or_default();
+                if ours.first() == Some(&topic) {
+                    self.inner.sync.trigger(peer_id);
+                }
+            }
         }
     }
 
-    async fn ingest_gossip(&self, batch: Vec<(ensemble_net::MessageRef, Option<PeerId>, Vec<u8>)>) {
+    async fn ingest_gossip(&self, batch: Vec<(ensemble_net::MessageRef, PeerId, Vec<u8>)>) {
         let (refs, rest): (Vec<_>, Vec<_>) = batch
             .into_iter()
             .map(|(message, source, data)| (message, (source, data)))
@@ -902,10 +908,8 @@ impl Node {
                 debug!(reason = %reason, "gossip record rejected");
             }
             self.inner.net.report_validation(message, report.verdict);
-            if report.gap
-                && let Some(peer) = source
-            {
-                self.inner.sync.trigger(peer);
+            if report.gap {
+                self.inner.sync.trigger(source);
             }
         }
     }

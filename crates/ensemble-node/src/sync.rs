@@ -176,10 +176,15 @@ async fn connected(node: &Node) -> Vec<PeerId> {
     }
 }
 
+/// Our replication scope: networks, followed schools, and our head per author in it.
+struct Scope {
+    networks: Vec<String>,
+    follows: Vec<SchoolId>,
+    heads: BTreeMap<SchoolId, Head>,
+}
+
 /// Our scope: the authors whose records we replicate, with our heads and fork positions.
-fn local_heads(
-    node: &Node,
-) -> Result<(Vec<String>, Vec<SchoolId>, BTreeMap<SchoolId, Head>), String> {
+fn local_heads(node: &Node) -> Result<Scope, String> {
     let store = node.store();
     let networks = node.networks();
     let follows = store.follows().map_err(|error| error.to_string())?;
@@ -199,7 +204,11 @@ fn local_heads(
             );
         }
     }
-    Ok((networks, follows, heads))
+    Ok(Scope {
+        networks,
+        follows,
+        heads,
+    })
 }
 
 fn scope_authors(
@@ -263,7 +272,11 @@ pub async fn sync_with(node: &Node, peer: PeerId) -> SyncStats {
 }
 
 async fn round(node: &Node, peer: PeerId, stats: &mut SyncStats) -> Result<(), String> {
-    let (networks, follows, mine) = local_heads(node)?;
+    let Scope {
+        networks,
+        follows,
+        heads: mine,
+    } = local_heads(node)?;
     let request = SyncRequest::Heads {
         networks,
         follows: follows
@@ -293,7 +306,7 @@ async fn round(node: &Node, peer: PeerId, stats: &mut SyncStats) -> Result<(), S
         let our_seq = ours.map(|head| head.seq).unwrap_or(0);
         if head.seq > our_seq {
             wanted.push(PullRange {
-                author: head.author.clone(),
+                author: head.author,
                 from_seq: our_seq + 1,
                 to_seq: head.seq,
             });
@@ -307,7 +320,7 @@ async fn round(node: &Node, peer: PeerId, stats: &mut SyncStats) -> Result<(), S
         {
             if *seq <= our_seq {
                 wanted.push(PullRange {
-                    author: head.author.clone(),
+                    author: head.author,
                     from_seq: *seq,
                     to_seq: *seq,
                 });
@@ -402,9 +415,9 @@ async fn pull(
         // Progress guard: continue only with ranges whose head moved this pass.
         let before: Vec<(ByteArray<32>, u64)> = wanted
             .iter()
-            .map(|range| (range.author.clone(), range.from_seq))
+            .map(|range| (range.author, range.from_seq))
             .collect();
-        next.retain(|range| !before.contains(&(range.author.clone(), range.from_seq)));
+        next.retain(|range| !before.contains(&(range.author, range.from_seq)));
         wanted = next;
     }
     stats.missing = 0;
@@ -418,7 +431,7 @@ fn remaining(node: &Node, ranges: &[PullRange]) -> Vec<PullRange> {
         .filter_map(|range| {
             let head = node.store().head(&SchoolId(*range.author)).ok()?;
             (head < range.to_seq).then(|| PullRange {
-                author: range.author.clone(),
+                author: range.author,
                 from_seq: (head + 1).max(range.from_seq),
                 to_seq: range.to_seq,
             })

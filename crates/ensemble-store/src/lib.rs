@@ -291,7 +291,7 @@ impl Store {
         }
         let record_key = keys::record_key(&author, header.seq, &id);
         self.records.insert(
-            &record_key,
+            record_key,
             keys::record_value(record.header_bytes(), record.signature()),
         )?;
         self.kind_time.insert(
