@@ -26,6 +26,10 @@ pub struct Head {
     /// seq), so that the evidence reaches nodes whose heads are already equal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forks: Vec<u64>,
+    /// Id of the record at `seq` (the lowest id when there are several), so that two
+    /// nodes holding different records at the same head find out they diverge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<ByteArray<32>>,
 }
 
 /// A range of one author's log to pull, inclusive on both ends.

@@ -374,6 +374,7 @@ async fn sync_request_round_trip() {
             author: ByteArray::new([4; 32]),
             seq: 42,
             forks: vec![7],
+            id: None,
         }],
     };
     let asking = a.handle.clone();

@@ -200,6 +200,7 @@ fn local_heads(node: &Node) -> Result<Scope, String> {
                     author: ByteArray::new(*author.as_bytes()),
                     seq,
                     forks: forks.get(&author).cloned().unwrap_or_default(),
+                    id: head_id(node, &author, seq),
                 },
             );
         }
@@ -234,12 +235,19 @@ fn fork_positions(node: &Node) -> Result<BTreeMap<SchoolId, Vec<u64>>, String> {
         .map_err(|error| error.to_string())
 }
 
+/// The id of the record at an author's head (the lowest when forked).
+fn head_id(node: &Node, author: &SchoolId, seq: u64) -> Option<ByteArray<32>> {
+    let ids = node.store().ids_at(author, seq).ok()?;
+    ids.first().map(|id| ByteArray::new(*id.as_bytes()))
+}
+
 /// BLAKE3 over the sorted heads (author, seq, fork positions) of a scope.
 fn digest(heads: &BTreeMap<SchoolId, Head>) -> [u8; 32] {
     let mut hasher = blake3::Hasher::new();
     for (author, head) in heads {
         hasher.update(author.as_bytes());
         hasher.update(&head.seq.to_be_bytes());
+        hasher.update(head.id.as_deref().map(|id| &id[..]).unwrap_or(&[0u8; 32]));
         hasher.update(&(head.forks.len() as u64).to_be_bytes());
         for seq in &head.forks {
             hasher.update(&seq.to_be_bytes());
@@ -304,6 +312,19 @@ async fn round(node: &Node, peer: PeerId, stats: &mut SyncStats) -> Result<(), S
         }
         let ours = mine.get(&author);
         let our_seq = ours.map(|head| head.seq).unwrap_or(0);
+        let diverged = head.seq == our_seq
+            && head.seq > 0
+            && head.id.is_some()
+            && ours.and_then(|ours| ours.id) != head.id;
+        if diverged {
+            // Same length, different record at the head: a fork neither side has
+            // evidence of yet. Pulling that position stores the other branch.
+            wanted.push(PullRange {
+                author: head.author,
+                from_seq: head.seq,
+                to_seq: head.seq,
+            });
+        }
         if head.seq > our_seq {
             wanted.push(PullRange {
                 author: head.author,
@@ -327,8 +348,18 @@ async fn round(node: &Node, peer: PeerId, stats: &mut SyncStats) -> Result<(), S
             }
         }
     }
-    pull(node, peer, wanted, stats).await?;
-    Ok(())
+    let targets: Vec<(SchoolId, u64)> = wanted
+        .iter()
+        .map(|range| (SchoolId(*range.author), range.to_seq))
+        .collect();
+    let pulled = pull(node, peer, wanted, stats).await;
+    // What the peer advertised that we still lack (a gap it could not fill, invalid
+    // records, or an interrupted round).
+    stats.missing = targets
+        .iter()
+        .map(|(author, to_seq)| to_seq.saturating_sub(store.head(author).unwrap_or(0)))
+        .sum();
+    pulled
 }
 
 async fn exchange(
@@ -420,7 +451,6 @@ async fn pull(
         next.retain(|range| !before.contains(&(range.author, range.from_seq)));
         wanted = next;
     }
-    stats.missing = 0;
     Ok(())
 }
 
@@ -480,6 +510,7 @@ fn answer(node: &Node, request: SyncRequest) -> SyncResponse {
                             author: ByteArray::new(*author.as_bytes()),
                             seq,
                             forks: forks.get(&author).cloned().unwrap_or_default(),
+                            id: head_id(node, &author, seq),
                         },
                     );
                 }

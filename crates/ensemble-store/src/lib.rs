@@ -432,8 +432,8 @@ impl Store {
             .collect()
     }
 
-    /// Ids held at one log position (more than one means a fork).
-    fn ids_at(&self, author: &SchoolId, seq: u64) -> Result<Vec<RecordId>, Error> {
+    /// Ids held at one log position, in id order (more than one means a fork).
+    pub fn ids_at(&self, author: &SchoolId, seq: u64) -> Result<Vec<RecordId>, Error> {
         self.records
             .scan_prefix(keys::position_prefix(author, seq))
             .map(|entry| {

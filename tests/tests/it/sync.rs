@@ -230,3 +230,111 @@ async fn a_retraction_reaches_a_node_that_was_offline_and_stays_effective() {
             .is_empty()
     );
 }
+
+fn signed(seed: u8, seq: u64, backlink: Option<ensemble_core::RecordId>, title: &str) -> ensemble_core::VerifiedRecord {
+    ensemble_core::sign(
+        &ensemble_core::SchoolKey::from_seed([seed; 32]),
+        ensemble_core::Draft {
+            network: ensemble_tests::NETWORK.into(),
+            kind: Kind::Practice,
+            doc: None,
+            body: ensemble_tests::practice(title),
+        },
+        ensemble_core::LogPosition { seq, backlink },
+        ensemble_core::now_ms(),
+    )
+    .expect("sign")
+}
+
+fn bundle_of(records: &[&ensemble_core::VerifiedRecord]) -> Vec<u8> {
+    let mut bundle = ensemble_core::bundle::new_bundle();
+    for record in records {
+        ensemble_core::bundle::push_record(&mut bundle, &record.to_wire());
+    }
+    bundle
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fork_evidence_travels_by_sync_and_flags_the_author_everywhere() {
+    // One key signs two different records at seq 2: each node first sees one of them.
+    let first = signed(90, 1, None, "Первая запись раздвоенного автора");
+    let left = signed(90, 2, Some(first.id()), "Левая ветка");
+    let right = signed(90, 2, Some(first.id()), "Правая ветка");
+    let a = start(Spec::school("Узел A")).await.expect("a");
+    a.node().import(&bundle_of(&[&first, &left])).await.expect("import");
+    let b = start(Spec::school("Узел B")).await.expect("b");
+    b.node().import(&bundle_of(&[&first, &right])).await.expect("import");
+    assert!(a.node().store().forked_authors().expect("forks").is_empty());
+
+    a.node().dial(b.address()).await.expect("dial");
+    a.wait_for_record(right.id(), WAIT).await.expect("A receives the other branch");
+    b.wait_for_record(left.id(), WAIT).await.expect("B receives the other branch");
+    for node in [&a, &b] {
+        assert_eq!(node.node().store().forked_authors().expect("forks"), vec![first.author()]);
+        let status = node.node().status().await.expect("status");
+        assert_eq!(status.forked_authors, vec![first.author().to_string()]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_peer_serving_an_invalid_record_is_dropped_and_nothing_from_that_page_is_stored() {
+    use ensemble_net::sync_wire::{Head, SyncRequest, SyncResponse};
+
+    let honest = start(Spec::school("Честный узел")).await.expect("honest");
+    let one = signed(91, 1, None, "Подлинная запись");
+    let two = signed(91, 2, Some(one.id()), "Подделанная запись");
+    let mut forged = two.to_wire();
+    let end = forged.len() - 2;
+    forged[end] ^= 0x01; // the body no longer matches its hash
+
+    let config = ensemble_net::Config {
+        key_seed: [92; 32],
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
+        mdns: false,
+        ..ensemble_net::Config::default()
+    };
+    let mut registry = prometheus_client::registry::Registry::default();
+    let (liar, mut events) = ensemble_net::spawn(config, &mut registry).expect("liar");
+    let liar_addr = liar.wait_listening(WAIT).await.expect("listening")[0].clone();
+    let liar_peer = liar.local_peer_id();
+    let author = ensemble_core::SchoolKey::from_seed([91; 32]).school_id();
+    let pages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let served = pages.clone();
+    let responder = liar.clone();
+    let page = vec![serde_bytes::ByteBuf::from(one.to_wire()), serde_bytes::ByteBuf::from(forged)];
+    let server = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let ensemble_net::Event::SyncRequest { request, responder: channel, .. } = event {
+                let response = match request {
+                    SyncRequest::Heads { .. } => SyncResponse::Heads {
+                        heads: vec![Head { author: serde_bytes::ByteArray::new(*author.as_bytes()), seq: 2, forks: vec![], id: None }],
+                    },
+                    SyncRequest::Pull { .. } => {
+                        served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        SyncResponse::Records { records: page.clone(), truncated: false }
+                    }
+                };
+                responder.respond_sync(channel, response);
+            }
+        }
+    });
+
+    honest.node().dial(liar_addr).await.expect("dial");
+    let rounds = honest.node().sync_now(Some(liar_peer)).await.expect("sync");
+    assert!(pages.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the forged page was served");
+    assert!(rounds[0].error.as_deref().is_some_and(|error| error.contains("invalid")), "{rounds:?}");
+    assert!(!honest.node().store().contains(&one.id()).expect("contains"), "the valid record of that page is not stored either");
+    // Disconnected: wait for the peer list to lose it.
+    let mut changes = honest.node().network_changes();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        changes.borrow_and_update();
+        let peers = honest.node().peers().await.expect("peers");
+        if peers.iter().all(|peer| peer.peer_id != liar_peer.to_string()) {
+            break;
+        }
+        tokio::time::timeout_at(deadline, changes.changed()).await.expect("disconnected in time").expect("watch");
+    }
+    liar.shutdown().await;
+    server.abort();
+}
