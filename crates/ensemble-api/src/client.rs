@@ -142,6 +142,15 @@ impl Client {
         self.json(Method::GET, "/healthz", None).await
     }
 
+    /// `GET /metrics`: Prometheus text.
+    pub async fn metrics(&self) -> Result<String, ClientError> {
+        let response = self.send(Method::GET, "/metrics", None).await?;
+        response
+            .text()
+            .await
+            .map_err(|error| ClientError::Decode(error.to_string()))
+    }
+
     /// `GET /api/v1/status` (as JSON; fields as in `ensemble_node::Status`).
     pub async fn status(&self) -> Result<serde_json::Value, ClientError> {
         self.json(Method::GET, "/api/v1/status", None).await

@@ -1,4 +1,5 @@
 //! Multi-node scenarios: real nodes on 127.0.0.1 (TCP, Noise, Yamux), one module per area.
 
+mod api;
 mod gossip;
 mod sync;
