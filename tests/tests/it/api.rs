@@ -80,7 +80,8 @@ async fn records_page_with_a_stable_cursor_and_metrics_count_them() {
     assert_eq!(got, expected, "every record exactly once");
     let mut order = Vec::new();
     for id in &seen {
-        order.push((client.record(id).await.expect("record").created_at, id.clone()));
+        let created_at = client.record(id).await.expect("record").created_at;
+        order.push((created_at, id.parse::<ensemble_core::RecordId>().expect("id")));
     }
     assert!(order.windows(2).all(|pair| pair[0] > pair[1]), "newest first: {order:?}");
     let error = client.records(Some("nonsense"), None, None, None).await.expect_err("bad kind");
