@@ -531,27 +531,37 @@ impl Store {
     ) -> Result<Page, Error> {
         let kinds: Vec<Kind> = kind.map(|kind| vec![kind]).unwrap_or(Kind::ALL.to_vec());
         let after = cursor.map(keys::parse_cursor).transpose()?;
-        // Merge the per-kind indexes newest first by (created_at, id).
-        let mut entries = Vec::new();
-        for kind in kinds {
-            let prefix = [kind.code()];
-            for entry in self.kind_time.scan_prefix(prefix).rev() {
-                let (key, _) = entry?;
-                let (created_at, id) = keys::split_kind_time_key(&key)?;
-                let sort_key = (created_at, id);
-                if let Some(after) = &after
-                    && sort_key >= *after
-                {
-                    continue;
-                }
-                entries.push(sort_key);
-            }
-        }
-        entries.sort_by(|a, b| b.cmp(a));
+        // One reverse iterator per kind, starting below the cursor; a k-way merge takes
+        // the newest (created_at, id) each step, so a page reads about `limit` keys per
+        // kind however many records the store holds.
+        let mut streams: Vec<_> = kinds
+            .into_iter()
+            .map(|kind| {
+                let start = keys::kind_time_key(kind, 0, &RecordId([0; 32]));
+                let end = match &after {
+                    Some((created_at, id)) => keys::kind_time_key(kind, *created_at, id).to_vec(),
+                    None => vec![kind.code() + 1],
+                };
+                self.kind_time.range(start.to_vec()..end).rev().peekable()
+            })
+            .collect();
         let mut records = Vec::new();
         let mut last = None;
         let mut more = false;
-        for (created_at, id) in entries {
+        loop {
+            let mut newest: Option<(usize, (u64, RecordId))> = None;
+            for (index, stream) in streams.iter_mut().enumerate() {
+                let Some(entry) = stream.peek() else { continue };
+                let (key, _) = entry.as_ref().map_err(|error| Error::Sled(error.clone()))?;
+                let sort_key = keys::split_kind_time_key(key)?;
+                if newest.is_none_or(|(_, best)| sort_key > best) {
+                    newest = Some((index, sort_key));
+                }
+            }
+            let Some((index, (created_at, id))) = newest else {
+                break;
+            };
+            streams[index].next();
             let Some(stored) = self.get(&id)? else {
                 continue;
             };
