@@ -193,6 +193,25 @@ impl TestNode {
         }
     }
 
+    /// Waits until at least `peers` peers are connected (whatever their topics).
+    pub async fn wait_for_peers(&self, peers: usize, wait: Duration) -> Result<()> {
+        let deadline = Instant::now() + wait;
+        let mut changes = self.node().network_changes();
+        loop {
+            changes.borrow_and_update();
+            let connected = self.node().peers().await?.len();
+            if connected >= peers {
+                return Ok(());
+            }
+            if timeout_at(deadline, changes.changed()).await.is_err() {
+                bail!(
+                    "{}: {connected} of {peers} peers connected within {wait:?}",
+                    self.spec.name
+                );
+            }
+        }
+    }
+
     /// Waits until `peers` peers share this node's catalog topic (gossip can flow).
     pub async fn wait_for_subscribers(&self, peers: usize, wait: Duration) -> Result<()> {
         let catalog = topic::network(&self.spec.network, TopicFamily::Catalog);

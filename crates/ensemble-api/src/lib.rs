@@ -1,12 +1,15 @@
-//! Ensemble's HTTP edge: the JSON API under `/api/v1/`, `/healthz`, `/metrics`, and the
-//! typed client the CLI uses. Only this crate knows HTTP; statuses are decided in
-//! [`error::ApiError`] alone.
+//! Ensemble's HTTP edge: the JSON API under `/api/v1/`, `/healthz`, `/metrics`, the web
+//! interface teachers use (server-rendered pages at `/`), and the typed client the CLI
+//! uses. Only this crate knows HTTP; statuses are decided in [`error::ApiError`] alone.
 
 pub mod client;
 pub mod daemon;
 pub mod error;
+pub mod mentoring;
+pub mod search;
 pub mod server;
 pub mod views;
+mod web;
 
 pub use client::{Client, ClientError};
 pub use daemon::Daemon;

@@ -32,8 +32,8 @@ const MAX_PAGE: usize = 500;
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
-    node: Node,
-    token: Arc<str>,
+    pub(crate) node: Node,
+    pub(crate) token: Arc<str>,
 }
 
 /// Builds the router for a node and its API token.
@@ -67,7 +67,12 @@ pub fn router(node: Node, token: String) -> Router {
     let import = Router::new()
         .route("/api/v1/import", post(import))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES));
-    records.merge(import).with_state(state)
+    records
+        .merge(import)
+        .merge(crate::mentoring::routes())
+        .merge(crate::search::routes())
+        .merge(crate::web::routes())
+        .with_state(state)
 }
 
 /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
@@ -82,7 +87,7 @@ pub async fn serve(
         .await
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -102,7 +107,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn parse_id(text: &str) -> Result<RecordId, ApiError> {
+pub(crate) fn parse_id(text: &str) -> Result<RecordId, ApiError> {
     text.parse()
         .map_err(|error| ApiError::bad_request(format!("{text:?} is not a record id: {error}")))
 }

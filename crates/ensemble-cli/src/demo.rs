@@ -1,6 +1,8 @@
 //! `ensemble demo`: a regional hub, a mentor school and a school receiving support in
 //! one process on loopback, each with its own data directory, connected through the
-//! hub and publishing realistic sample records.
+//! hub and publishing realistic sample records: practices, and a mentoring thread in
+//! progress (a request, a tailored offer and a standing one, the agreement, a progress
+//! report acknowledged by the mentor school).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use ensemble_api::Daemon;
-use ensemble_core::Kind;
+use ensemble_core::{Kind, RecordId};
 use ensemble_node::config;
 use ensemble_node::data_dir;
 
@@ -30,6 +32,8 @@ struct Member {
     slug: &'static str,
     name: &'static str,
     role: &'static str,
+    /// A fuller profile than the one a node publishes at first start, if any.
+    profile: Option<&'static str>,
     practices: &'static [&'static str],
 }
 
@@ -40,12 +44,14 @@ const MEMBERS: [Member; 3] = [
         slug: "hub",
         name: "Региональный узел сети школ Татарстана",
         role: "hub",
+        profile: None,
         practices: &[include_str!("../demo/online-self-education.json")],
     },
     Member {
         slug: "mentor",
         name: "Гимназия №5 г. Казани",
         role: "mentor",
+        profile: Some(include_str!("../demo/mentor-profile.json")),
         practices: &[
             include_str!("../demo/reading-strategies.json"),
             include_str!("../demo/formative-assessment.json"),
@@ -56,9 +62,23 @@ const MEMBERS: [Member; 3] = [
         slug: "school",
         name: "Верхнеключевская средняя школа",
         role: "supported",
+        profile: Some(include_str!("../demo/school-profile.json")),
         practices: &[include_str!("../demo/network-mentoring.json")],
     },
 ];
+
+/// The supported school's request for support.
+const MENTORING_REQUEST: &str = include_str!("../demo/mentoring-request.json");
+/// The mentor school's offer tailored to that request.
+const MENTORING_OFFER: &str = include_str!("../demo/mentoring-offer.json");
+/// The hub's standing offer to every school of the region.
+const STANDING_OFFER: &str = include_str!("../demo/standing-offer.json");
+/// The supported school's acceptance of the mentor school's offer (norms, review dates).
+const MENTORING_ACCEPTANCE: &str = include_str!("../demo/mentoring-acceptance.json");
+/// The supported school's first progress report.
+const PROGRESS_REPORT: &str = include_str!("../demo/progress-report.json");
+/// The mentor school's countersignature of that report.
+const ACKNOWLEDGEMENT: &str = "Отчёт подтверждаем: совместное планирование и взаимопосещения проведены, стажировку ждём в декабре.";
 
 /// The number of sample practices across the three nodes.
 fn practice_count() -> usize {
@@ -97,6 +117,20 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
     }
     wait_connected(&daemons).await?;
     for (member, daemon) in MEMBERS.iter().zip(&daemons) {
+        if let Some(profile) = member.profile {
+            let current = daemon.node.store().latest(Kind::SchoolProfile)?;
+            let published = current.iter().any(|record| {
+                record.author() == daemon.node.school_id()
+                    && record.body_bytes() == Some(profile.as_bytes())
+            });
+            if !published {
+                daemon
+                    .node
+                    .set_profile(profile.as_bytes().to_vec())
+                    .await
+                    .with_context(|| format!("publishing the {} profile", member.slug))?;
+            }
+        }
         for practice in member.practices {
             let held = daemon.node.store().latest(Kind::Practice)?;
             if held.iter().any(|record| {
@@ -113,6 +147,9 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
         }
     }
     wait_replicated(&daemons).await?;
+    let thread = mentoring_thread(&daemons)
+        .await
+        .context("playing the mentoring thread")?;
 
     let nodes: Vec<serde_json::Value> = MEMBERS
         .iter()
@@ -125,6 +162,7 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
                 "api": daemon.api_url,
                 "web": format!("{}/", daemon.api_url),
                 "data_dir": root.join(member.slug),
+                "mentoring_request": thread.to_string(),
             })
         })
         .collect();
@@ -145,6 +183,42 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
             );
             println!("    web UI:    {}", node["web"].as_str().unwrap_or(""));
         }
+        println!();
+        println!("  A mentoring thread in progress (request {thread}):");
+        let school = &daemons[2];
+        for offer in school.node.rank_offers(thread)? {
+            let score = offer.fit.as_ref().map_or(0, |fit| fit.score);
+            println!(
+                "    offer {}. {score}/100 {} — {}{}",
+                offer.rank,
+                offer.offer.school.clone().unwrap_or_default(),
+                offer.offer.title.clone().unwrap_or_default(),
+                if offer.accepted { "  [accepted]" } else { "" }
+            );
+        }
+        let shown = school.node.thread(thread)?;
+        println!("    state: {}", shown.state);
+        for report in shown
+            .agreement
+            .iter()
+            .flat_map(|agreement| &agreement.reports)
+        {
+            let by: Vec<String> = report
+                .acknowledgements
+                .iter()
+                .filter_map(|acknowledgement| acknowledgement.school.clone())
+                .collect();
+            let acknowledged = if by.is_empty() {
+                "not acknowledged yet".to_string()
+            } else {
+                format!("acknowledged by {}", by.join(", "))
+            };
+            println!("    progress report [{}] {acknowledged}", report.status);
+        }
+        println!(
+            "    ensemble mentoring show {thread} --data-dir {}",
+            root.join("school").display()
+        );
         println!();
         if !args.check {
             println!("Press Ctrl-C to stop.");
@@ -260,5 +334,150 @@ async fn wait_replicated(daemons: &[Daemon]) -> Result<()> {
             return Ok(());
         }
         changes.next("replicate").await?;
+    }
+}
+
+/// Plays a mentoring thread up to a report acknowledged: the hub's standing offer, the
+/// supported school's request, the mentor school's offer to it, the acceptance, a
+/// progress report and its acknowledgement. Each step waits on replication events for
+/// what it needs, and is skipped when a kept data directory already holds it. Returns
+/// the request's id.
+async fn mentoring_thread(daemons: &[Daemon]) -> Result<RecordId> {
+    let [hub, mentor, school] = daemons else {
+        bail!("the demo runs three nodes");
+    };
+    let offers_by = |daemon: &Daemon, standing: bool| -> Result<Vec<RecordId>> {
+        Ok(daemon
+            .node
+            .store()
+            .latest(Kind::MentoringOffer)?
+            .iter()
+            .filter(|record| record.author() == daemon.node.school_id())
+            .filter(|record| match record.body() {
+                Some(ensemble_core::body::Body::MentoringOffer(offer)) => {
+                    offer.request.is_none() == standing
+                }
+                _ => false,
+            })
+            .map(|record| record.doc())
+            .collect())
+    };
+    let standing = match offers_by(hub, true)?.first() {
+        Some(offer) => *offer,
+        None => hub.node.offer(None, STANDING_OFFER.into()).await?.doc(),
+    };
+    let own_request = school
+        .node
+        .store()
+        .latest(Kind::MentoringRequest)?
+        .iter()
+        .find(|record| record.author() == school.node.school_id())
+        .map(|record| record.doc());
+    let request = match own_request {
+        Some(request) => request,
+        None => school
+            .node
+            .publish_request(MENTORING_REQUEST.into())
+            .await?
+            .doc(),
+    };
+    wait_until(daemons, "replicate the request", || {
+        Ok(mentor.node.store().contains(&request)?)
+    })
+    .await?;
+
+    let offered = mentor
+        .node
+        .thread(request)?
+        .offers
+        .iter()
+        .find_map(|offer| {
+            (offer.offer.author == mentor.node.school_id().to_string() && !offer.standing)
+                .then(|| offer.offer.doc.parse::<RecordId>().ok())
+                .flatten()
+        });
+    let offer = match offered {
+        Some(offer) => offer,
+        None => mentor
+            .node
+            .offer(Some(request), MENTORING_OFFER.into())
+            .await?
+            .doc(),
+    };
+    wait_until(daemons, "replicate the offers", || {
+        let store = school.node.store();
+        Ok(store.contains(&offer)? && store.contains(&standing)?)
+    })
+    .await?;
+
+    let agreement = match school.node.thread(request)?.agreement {
+        Some(agreement) => agreement.acceptance.doc.parse::<RecordId>()?,
+        None => school
+            .node
+            .accept(offer, None, Some(MENTORING_ACCEPTANCE.into()))
+            .await?
+            .doc(),
+    };
+    let reported = school
+        .node
+        .thread(request)?
+        .agreement
+        .and_then(|agreement| {
+            agreement
+                .reports
+                .first()
+                .and_then(|report| report.report.doc.parse::<RecordId>().ok())
+        });
+    let report = match reported {
+        Some(report) => report,
+        None => school
+            .node
+            .report(agreement, PROGRESS_REPORT.into())
+            .await?
+            .doc(),
+    };
+    wait_until(daemons, "replicate the progress report", || {
+        Ok(mentor.node.store().contains(&report)?)
+    })
+    .await?;
+    let acknowledged = |daemon: &Daemon| -> Result<bool> {
+        let thread = daemon.node.thread(request)?;
+        Ok(thread.agreement.is_some_and(|agreement| {
+            agreement
+                .reports
+                .iter()
+                .any(|entry| !entry.acknowledgements.is_empty())
+        }))
+    };
+    if !acknowledged(mentor)? {
+        mentor
+            .node
+            .acknowledge(report, Some(ACKNOWLEDGEMENT.into()))
+            .await?;
+    }
+    wait_until(daemons, "agree on the mentoring thread", || {
+        for daemon in daemons {
+            if !acknowledged(daemon)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })
+    .await?;
+    Ok(request)
+}
+
+/// Waits, on the nodes' change feeds, until `ready` holds.
+async fn wait_until(
+    daemons: &[Daemon],
+    what: &str,
+    mut ready: impl FnMut() -> Result<bool>,
+) -> Result<()> {
+    let mut changes = Changes::new(daemons);
+    loop {
+        if ready()? {
+            return Ok(());
+        }
+        changes.next(what).await?;
     }
 }

@@ -5,7 +5,9 @@
 //! and the API token) or `--api URL --token TOKEN`.
 
 mod demo;
+mod mentoring;
 mod run;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -101,6 +103,16 @@ enum Command {
     /// Catch-up replication.
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Rebuild the node's search index from its store.
+    Reindex,
+    /// This school's profile (roles, expertise, region…).
+    #[command(subcommand)]
+    Profile(mentoring::ProfileCommand),
+    /// Schools known to this node: the latest profile of each.
+    Schools,
+    /// Mentoring between schools: requests, offers ranked by fit, agreements, reports.
+    #[command(subcommand)]
+    Mentoring(mentoring::MentoringCommand),
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +158,8 @@ enum PracticeCommand {
     },
     /// The latest version of every practice held.
     List,
+    /// Search the catalog: ranked by relevance, with filters.
+    Search(search::SearchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +273,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Practice(command) => practice(global, command).await,
+        Command::Reindex => search::reindex(global).await,
         Command::Record(RecordCommand::Show { id }) => {
             let record = client(global)?.record(&id).await?;
             if global.json {
@@ -417,6 +432,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let stats = client(global)?.sync_now(peer).await?;
             print_sync(global, &stats)
         }
+        Command::Profile(command) => mentoring::profile(global, command).await,
+        Command::Schools => mentoring::schools(global).await,
+        Command::Mentoring(command) => mentoring::mentoring(global, command).await,
     }
 }
 
@@ -489,6 +507,7 @@ fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
 async fn practice(global: &Global, command: PracticeCommand) -> Result<ExitCode> {
     let client = client(global)?;
     let published = match command {
+        PracticeCommand::Search(args) => return search::search(global, args).await,
         PracticeCommand::Publish { file } => client.publish_practice(read_file(&file)?).await?,
         PracticeCommand::Update { doc, file } => {
             client.update_practice(&doc, read_file(&file)?).await?

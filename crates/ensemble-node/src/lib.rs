@@ -4,14 +4,20 @@
 
 pub mod config;
 pub mod data_dir;
+mod mentoring;
 pub mod metrics;
 mod node;
 mod rules;
+pub mod search;
 pub mod sync;
 
 pub use ensemble_net::{Multiaddr, PeerId, Verdict};
 pub use ensemble_store::Block;
 pub use ensemble_store::Error as StoreError;
+pub use mentoring::{
+    AgreementView, FitView, RankedOffer, RankedRequest, ReasonView, RecordRef, RefusedView,
+    ReportView, SchoolView, ThreadView,
+};
 pub use node::{
     ImportReport, IngestReport, Node, NodeError, Origin, PeerView, SkippedRecord, Status,
     StoredEvent, VerdictCounts, language_of,

@@ -122,6 +122,8 @@ pub struct IngestReport {
     pub id: Option<RecordId>,
     /// The author, when decoded.
     pub author: Option<SchoolId>,
+    /// The kind, when decoded.
+    pub kind: Option<Kind>,
     /// The gossipsub verdict.
     pub verdict: Verdict,
     /// Why it was not accepted.
@@ -130,6 +132,59 @@ pub struct IngestReport {
     pub gap: bool,
     /// Newly stored (not a duplicate).
     pub stored: bool,
+}
+
+/// What a record's header says about it, kept for the report of its fate.
+#[derive(Debug, Clone, Copy)]
+struct Decoded {
+    id: RecordId,
+    author: SchoolId,
+    kind: Kind,
+}
+
+impl Decoded {
+    fn of(record: &SignedRecord) -> Decoded {
+        Decoded {
+            id: record.id(),
+            author: record.header().author,
+            kind: record.header().kind,
+        }
+    }
+
+    fn of_verified(record: &VerifiedRecord) -> Decoded {
+        Decoded {
+            id: record.id(),
+            author: record.author(),
+            kind: record.kind(),
+        }
+    }
+}
+
+impl IngestReport {
+    fn new(decoded: Option<Decoded>, verdict: Verdict, reason: Option<String>) -> IngestReport {
+        IngestReport {
+            id: decoded.map(|decoded| decoded.id),
+            author: decoded.map(|decoded| decoded.author),
+            kind: decoded.map(|decoded| decoded.kind),
+            verdict,
+            reason,
+            gap: false,
+            stored: false,
+        }
+    }
+
+    fn ignored(decoded: Option<Decoded>, reason: String) -> IngestReport {
+        IngestReport::new(decoded, Verdict::Ignore, Some(reason))
+    }
+
+    fn refused(decoded: Option<Decoded>, error: &RecordError) -> IngestReport {
+        let verdict = if error.is_reject() {
+            Verdict::Reject
+        } else {
+            Verdict::Ignore
+        };
+        IngestReport::new(decoded, verdict, Some(error.to_string()))
+    }
 }
 
 /// Counters of network verdicts since start.
@@ -238,6 +293,7 @@ struct Inner {
     listen: Vec<Multiaddr>,
     started: std::time::Instant,
     stored: tokio::sync::broadcast::Sender<StoredEvent>,
+    search: crate::search::SearchIndex,
     network_changes: tokio::sync::watch::Sender<u64>,
 }
 
@@ -273,6 +329,7 @@ impl Node {
         let (sync, sync_triggers) = SyncScheduler::new(options.sync_interval);
         let node = Node {
             inner: Arc::new(Inner {
+                search: crate::search::SearchIndex::open(&options.data_dir)?,
                 options,
                 key,
                 school_id,
@@ -300,12 +357,19 @@ impl Node {
                 node.inner.net.block_peer(peer).await?;
             }
         }
+        let search_task = tokio::spawn(crate::search::run(node.clone()).instrument(span.clone()));
         let events_task = tokio::spawn(node.clone().run_events(events).instrument(span.clone()));
         let sync_task =
             tokio::spawn(sync::run_scheduler(node.clone(), sync_triggers).instrument(span.clone()));
+        let partners_task = tokio::spawn(
+            crate::mentoring::follow_partners(node.clone(), node.stored_events())
+                .instrument(span.clone()),
+        );
         if let Ok(mut tasks) = node.inner.tasks.lock() {
+            tasks.push(partners_task);
             tasks.push(events_task);
             tasks.push(sync_task);
+            tasks.push(search_task);
         }
         node.ensure_profile().instrument(span).await?;
         info!(school = %node.inner.school_id, peer = %node.peer_id(), "node started");
@@ -367,6 +431,11 @@ impl Node {
     /// The store (read access for the API).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The practice search index ([`Node::search`] queries it).
+    pub fn search_index(&self) -> &crate::search::SearchIndex {
+        &self.inner.search
     }
 
     pub(crate) fn net(&self) -> &NetworkHandle {
@@ -639,16 +708,7 @@ impl Node {
             Ok(reports) => reports,
             Err(error) => {
                 warn!(%error, "ingest task failed");
-                (0..count)
-                    .map(|_| IngestReport {
-                        id: None,
-                        author: None,
-                        verdict: Verdict::Ignore,
-                        reason: Some("ingest task failed".into()),
-                        gap: false,
-                        stored: false,
-                    })
-                    .collect()
+                vec![IngestReport::ignored(None, "ingest task failed".into()); count]
             }
         }
     }
@@ -661,22 +721,24 @@ impl Node {
         for (index, wire) in wires.iter().enumerate() {
             match self.precheck(wire, origin) {
                 Ok(record) => {
+                    slots.push((index, Decoded::of(&record)));
                     candidates.push(record);
-                    slots.push(index);
                 }
                 Err(report) => reports[index] = Some(*report),
             }
         }
-        let verified = ensemble_core::verify_batch(candidates, now);
         let mut accepted = Vec::new();
         let mut accepted_slots = Vec::new();
-        for (result, index) in verified.into_iter().zip(slots) {
+        for (result, (index, decoded)) in ensemble_core::verify_batch(candidates, now)
+            .into_iter()
+            .zip(slots)
+        {
             match result {
                 Ok(record) => {
                     accepted.push(record);
                     accepted_slots.push(index);
                 }
-                Err(error) => reports[index] = Some(refused(None, None, &error)),
+                Err(error) => reports[index] = Some(IngestReport::refused(Some(decoded), &error)),
             }
         }
         // A sync page is all-or-nothing: a peer that serves one invalid record is not
@@ -686,92 +748,61 @@ impl Node {
                 .iter()
                 .flatten()
                 .any(|report| report.verdict == Verdict::Reject);
-        if poisoned {
-            for (record, index) in accepted.iter().zip(&accepted_slots) {
-                reports[*index] = Some(IngestReport {
-                    id: Some(record.id()),
-                    author: Some(record.author()),
-                    verdict: Verdict::Ignore,
-                    reason: Some("the page holding it carried invalid records".into()),
-                    gap: false,
-                    stored: false,
-                });
-            }
-            accepted.clear();
-            accepted_slots.clear();
-        }
-        match self.inner.store.ingest_batch(&accepted) {
+        let outcomes = if poisoned {
+            Err("the page holding it carried invalid records".to_string())
+        } else {
+            self.inner
+                .store
+                .ingest_batch(&accepted)
+                .map_err(|error| format!("store error: {error}"))
+        };
+        match outcomes {
             Ok(outcomes) => {
                 for ((record, outcome), index) in accepted.iter().zip(outcomes).zip(accepted_slots)
                 {
-                    let stored = outcome != Ingested::Duplicate;
-                    if stored {
+                    let decoded = Decoded::of_verified(record);
+                    reports[index] = Some(if outcome == Ingested::Duplicate {
+                        IngestReport::ignored(Some(decoded), "already held".into())
+                    } else {
                         self.announce(record);
-                    }
-                    if outcome == Ingested::Fork {
-                        warn!(author = %record.author(), seq = record.seq(), "fork evidence stored");
-                    }
-                    reports[index] = Some(IngestReport {
-                        id: Some(record.id()),
-                        author: Some(record.author()),
-                        verdict: if stored {
-                            Verdict::Accept
-                        } else {
-                            Verdict::Ignore
-                        },
-                        reason: (!stored).then(|| "already held".to_string()),
-                        gap: matches!(outcome, Ingested::Stored { gap: true }),
-                        stored,
+                        if outcome == Ingested::Fork {
+                            warn!(author = %record.author(), seq = record.seq(), "fork evidence stored");
+                        }
+                        IngestReport {
+                            gap: matches!(outcome, Ingested::Stored { gap: true }),
+                            stored: true,
+                            ..IngestReport::new(Some(decoded), Verdict::Accept, None)
+                        }
                     });
                 }
             }
-            Err(error) => {
-                warn!(%error, "store refused a batch");
+            Err(reason) => {
+                if !poisoned {
+                    warn!(%reason, "store refused a batch");
+                }
                 for (record, index) in accepted.iter().zip(accepted_slots) {
-                    reports[index] = Some(IngestReport {
-                        id: Some(record.id()),
-                        author: Some(record.author()),
-                        verdict: Verdict::Ignore,
-                        reason: Some(format!("store error: {error}")),
-                        gap: false,
-                        stored: false,
-                    });
+                    let decoded = Decoded::of_verified(record);
+                    reports[index] = Some(IngestReport::ignored(Some(decoded), reason.clone()));
                 }
             }
         }
         let reports: Vec<IngestReport> = reports
             .into_iter()
             .map(|report| {
-                report.unwrap_or(IngestReport {
-                    id: None,
-                    author: None,
-                    verdict: Verdict::Ignore,
-                    reason: Some("not processed".into()),
-                    gap: false,
-                    stored: false,
-                })
+                report.unwrap_or_else(|| IngestReport::ignored(None, "not processed".into()))
             })
             .collect();
-        self.count_verdicts(&reports, &wires, origin);
+        self.count_verdicts(&reports, origin);
         reports
     }
 
     /// Checks that need no signature: decoding, replication scope, blocks, duplicates.
     fn precheck(&self, wire: &[u8], origin: Origin) -> Result<SignedRecord, Box<IngestReport>> {
-        let record =
-            SignedRecord::from_wire(wire).map_err(|error| Box::new(refused(None, None, &error)))?;
-        let id = Some(record.id());
-        let author = record.header().author;
-        let ignore = |reason: String| {
-            Box::new(IngestReport {
-                id,
-                author: Some(author),
-                verdict: Verdict::Ignore,
-                reason: Some(reason),
-                gap: false,
-                stored: false,
-            })
-        };
+        let record = SignedRecord::from_wire(wire)
+            .map_err(|error| Box::new(IngestReport::refused(None, &error)))?;
+        let decoded = Decoded::of(&record);
+        let author = decoded.author;
+        let ignore = |reason: String| Box::new(IngestReport::ignored(Some(decoded), reason));
         let store = &self.inner.store;
         match store.is_blocked(&author) {
             Ok(true) => return Err(ignore(format!("author {author} is blocked"))),
@@ -795,12 +826,9 @@ impl Node {
         }
     }
 
-    fn count_verdicts(&self, reports: &[IngestReport], wires: &[Vec<u8>], origin: Origin) {
+    fn count_verdicts(&self, reports: &[IngestReport], origin: Origin) {
         let mut verdicts = self.inner.verdicts.lock().ok();
-        for (report, wire) in reports.iter().zip(wires) {
-            let kind = SignedRecord::from_wire(wire)
-                .map(|record| record.header().kind.as_str().to_string())
-                .unwrap_or_else(|_| "unknown".into());
+        for report in reports {
             let verdict = match report.verdict {
                 Verdict::Accept => "accept",
                 Verdict::Ignore => "ignore",
@@ -810,7 +838,7 @@ impl Node {
                 .metrics
                 .ingested
                 .get_or_create(&IngestLabels {
-                    kind,
+                    kind: report.kind.map_or("unknown", Kind::as_str).into(),
                     verdict: verdict.into(),
                     origin: origin.as_str().into(),
                 })
@@ -1087,21 +1115,6 @@ fn parse_block_target(target: &str) -> Result<BlockTarget, NodeError> {
     Err(NodeError::BadRequest(format!(
         "{target:?} is neither a school id (b…, 53 characters) nor a peer id (12D3KooW…)"
     )))
-}
-
-fn refused(id: Option<RecordId>, author: Option<SchoolId>, error: &RecordError) -> IngestReport {
-    IngestReport {
-        id,
-        author,
-        verdict: if error.is_reject() {
-            Verdict::Reject
-        } else {
-            Verdict::Ignore
-        },
-        reason: Some(error.to_string()),
-        gap: false,
-        stored: false,
-    }
 }
 
 /// `ru` for text with Cyrillic letters, else `en`: the language of a one-line text the

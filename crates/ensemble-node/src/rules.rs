@@ -1,5 +1,6 @@
 //! Rules checked before this node signs a record of its own, beyond body validation:
-//! references must point at records this node holds, and of the right kind.
+//! references must point at records this node holds, and of the right kind; a new
+//! mentoring record (or acknowledgement) must keep its thread's rules.
 
 use ensemble_core::body::{self, Body, Mode};
 use ensemble_core::{Kind, RecordId};
@@ -11,7 +12,7 @@ pub(crate) fn check_local(
     node: &Node,
     kind: Kind,
     body_bytes: &[u8],
-    _doc: Option<&RecordId>,
+    doc: Option<&RecordId>,
 ) -> Result<(), NodeError> {
     // Body validation proper happens when signing; a body that does not parse is left
     // for that step to report with every field at fault.
@@ -31,6 +32,11 @@ pub(crate) fn check_local(
                 feedback.target
             )));
         }
+    }
+    // A thread's rules judge new documents; a new version keeps its place in the
+    // thread, which the derived state re-checks on every node.
+    if doc.is_none() {
+        node.check_mentoring(kind, &body)?;
     }
     Ok(())
 }

@@ -93,6 +93,17 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
     let honest_b = start(Spec::school("Честная B").bootstrap(&[&honest_a]))
         .await
         .expect("b");
+    // B refuses the attacker, so whatever bad input reaches B could only come through A.
+    let attacker_peer =
+        ensemble_net::peer_id_of(&SchoolKey::from_seed([66; 32]).school_id()).expect("peer id");
+    assert!(
+        honest_b
+            .client()
+            .block(&attacker_peer.to_string())
+            .await
+            .expect("block")
+            .changed
+    );
     let (attacker, mut attacker_events) = raw_peer(66, honest_a.address()).await;
     let catalog = topic::network(NETWORK, TopicFamily::Catalog);
     attacker

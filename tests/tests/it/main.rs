@@ -2,4 +2,6 @@
 
 mod api;
 mod gossip;
+mod mentoring;
 mod sync;
+mod web;

@@ -1,0 +1,376 @@
+//! The mentoring API: school profiles and the list of schools, requests, offers ranked
+//! by fit, acceptances, progress reports, acknowledgements, closures and whole threads;
+//! and the typed client calls for them.
+//!
+//! | method and path | |
+//! |---|---|
+//! | `PUT /api/v1/profile` | a new version of this school's profile |
+//! | `GET /api/v1/schools` | the latest profile of every school held |
+//! | `POST /api/v1/mentoring/requests` | publish a request |
+//! | `GET /api/v1/mentoring/requests?open=true` | requests ranked by fit with this school |
+//! | `POST /api/v1/mentoring/offers` | an offer (standing when the body names no request) |
+//! | `GET/POST /api/v1/mentoring/requests/{id}/offers` | offers ranked by fit / an offer to it |
+//! | `POST /api/v1/mentoring/acceptances` | accept (`offer` required, `request` optional) |
+//! | `POST /api/v1/mentoring/reports` | a progress report (`agreement` required) |
+//! | `POST /api/v1/mentoring/acknowledgements` | `{"report", "text"}` |
+//! | `POST /api/v1/mentoring/closures` | `{"agreement", "outcome", "summary"}` |
+//! | `GET /api/v1/mentoring/threads/{id}` | the thread of any of its records |
+//!
+//! A record that breaks a thread's rule is refused with 422 and the rule's code in the
+//! message; the rules themselves live in `ensemble_core::mentoring`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use ensemble_core::RecordId;
+use ensemble_node::{Node, NodeError, RankedOffer, RankedRequest, SchoolView, ThreadView};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::server::{AppState, authorize, parse_id};
+use crate::views::Published;
+use crate::{Client, ClientError};
+
+/// The mentoring routes, merged into the main router (which sets the body limit).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/profile", put(set_profile))
+        .route("/api/v1/schools", get(schools))
+        .route(
+            "/api/v1/mentoring/requests",
+            get(list_requests).post(publish_request),
+        )
+        .route(
+            "/api/v1/mentoring/requests/{id}/offers",
+            get(list_offers).post(offer_to_request),
+        )
+        .route("/api/v1/mentoring/offers", post(offer))
+        .route("/api/v1/mentoring/acceptances", post(accept))
+        .route("/api/v1/mentoring/reports", post(report))
+        .route("/api/v1/mentoring/acknowledgements", post(acknowledge))
+        .route("/api/v1/mentoring/closures", post(close))
+        .route("/api/v1/mentoring/threads/{id}", get(thread))
+}
+
+/// `POST /api/v1/mentoring/acknowledgements` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcknowledgeRequest {
+    /// The progress report acknowledged.
+    pub report: String,
+    /// A word to the partner; a standard confirmation when absent.
+    pub text: Option<String>,
+}
+
+/// `GET /api/v1/mentoring/requests` query.
+#[derive(Debug, Deserialize)]
+struct RequestsQuery {
+    /// Only requests still taking offers (`open`, `in-negotiation`).
+    open: Option<bool>,
+}
+
+/// Runs a store-bound read of the node off the async workers.
+async fn blocking<T: Send + 'static>(
+    node: &Node,
+    read: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let node = node.clone();
+    match tokio::task::spawn_blocking(move || read(&node)).await {
+        Ok(result) => Ok(result?),
+        Err(error) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("mentoring read failed: {error}"),
+        )),
+    }
+}
+
+/// The record id a JSON body names in `field`; 400 naming the field otherwise.
+fn named_id(body: &[u8], field: &str) -> Result<RecordId, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
+    match value.get(field).and_then(Value::as_str) {
+        Some(text) => parse_id(text)
+            .map_err(|_| ApiError::bad_request(format!("{field}: {text:?} is not a record id"))),
+        None => Err(ApiError::bad_request(format!(
+            "{field}: is required (a record id)"
+        ))),
+    }
+}
+
+fn created(record: &ensemble_core::VerifiedRecord) -> (StatusCode, Json<Published>) {
+    (StatusCode::CREATED, Json(Published::from(record)))
+}
+
+async fn set_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Published>, ApiError> {
+    authorize(&state, &headers)?;
+    let record = state.node.set_profile(body.to_vec()).await?;
+    Ok(Json(Published::from(&record)))
+}
+
+async fn schools(State(state): State<AppState>) -> Result<Json<Vec<SchoolView>>, ApiError> {
+    Ok(Json(blocking(&state.node, Node::schools).await?))
+}
+
+async fn publish_request(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    Ok(created(&state.node.publish_request(body.to_vec()).await?))
+}
+
+async fn list_requests(
+    State(state): State<AppState>,
+    Query(query): Query<RequestsQuery>,
+) -> Result<Json<Vec<RankedRequest>>, ApiError> {
+    let open = query.open.unwrap_or(false);
+    Ok(Json(
+        blocking(&state.node, move |node| node.rank_requests(open)).await?,
+    ))
+}
+
+async fn list_offers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RankedOffer>>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(
+        blocking(&state.node, move |node| node.rank_offers(id)).await?,
+    ))
+}
+
+async fn offer_to_request(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    let request = parse_id(&id)?;
+    Ok(created(
+        &state.node.offer(Some(request), body.to_vec()).await?,
+    ))
+}
+
+async fn offer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    Ok(created(&state.node.offer(None, body.to_vec()).await?))
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    let offer = named_id(&body, "offer")?;
+    let request = match named_id(&body, "request") {
+        Ok(request) => Some(request),
+        Err(_) if !mentions(&body, "request") => None,
+        Err(error) => return Err(error),
+    };
+    Ok(created(
+        &state
+            .node
+            .accept(offer, request, Some(body.to_vec()))
+            .await?,
+    ))
+}
+
+/// Whether the JSON body has a non-null `field`.
+fn mentions(body: &[u8], field: &str) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|value| value.get(field).cloned())
+        .is_some_and(|value| !value.is_null())
+}
+
+async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    let agreement = named_id(&body, "agreement")?;
+    Ok(created(&state.node.report(agreement, body.to_vec()).await?))
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    let request: AcknowledgeRequest = serde_json::from_slice(&body)
+        .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
+    let report = parse_id(&request.report)?;
+    Ok(created(
+        &state.node.acknowledge(report, request.text).await?,
+    ))
+}
+
+async fn close(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Published>), ApiError> {
+    authorize(&state, &headers)?;
+    let agreement = named_id(&body, "agreement")?;
+    Ok(created(&state.node.close(agreement, body.to_vec()).await?))
+}
+
+async fn thread(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ThreadView>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(
+        blocking(&state.node, move |node| node.thread(id)).await?,
+    ))
+}
+
+/// `draft` (a JSON object) with `field` set to `value`; anything else is sent as is, for
+/// the node to refuse.
+fn with_field(mut draft: Value, field: &str, value: &str) -> Value {
+    if let Value::Object(map) = &mut draft {
+        map.insert(field.to_string(), Value::String(value.to_string()));
+    }
+    draft
+}
+
+fn to_bytes(value: &Value) -> Option<Vec<u8>> {
+    serde_json::to_vec(value).ok()
+}
+
+impl Client {
+    /// `PUT /api/v1/profile`: a new version of this school's profile.
+    pub async fn set_profile(&self, body: Vec<u8>) -> Result<Published, ClientError> {
+        self.json(Method::PUT, "/api/v1/profile", Some(body)).await
+    }
+
+    /// `GET /api/v1/schools`.
+    pub async fn schools(&self) -> Result<Vec<SchoolView>, ClientError> {
+        self.json(Method::GET, "/api/v1/schools", None).await
+    }
+
+    /// `POST /api/v1/mentoring/requests`.
+    pub async fn publish_request(&self, body: Vec<u8>) -> Result<Published, ClientError> {
+        self.json(Method::POST, "/api/v1/mentoring/requests", Some(body))
+            .await
+    }
+
+    /// `GET /api/v1/mentoring/requests[?open=true]`: requests ranked by fit with this
+    /// school.
+    pub async fn mentoring_requests(&self, open: bool) -> Result<Vec<RankedRequest>, ClientError> {
+        let path = if open {
+            "/api/v1/mentoring/requests?open=true"
+        } else {
+            "/api/v1/mentoring/requests"
+        };
+        self.json(Method::GET, path, None).await
+    }
+
+    /// An offer: to `request` (`POST /api/v1/mentoring/requests/{id}/offers`), or as
+    /// the body says (`POST /api/v1/mentoring/offers`: standing without `request`).
+    pub async fn offer(
+        &self,
+        request: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<Published, ClientError> {
+        let path = match request {
+            Some(request) => format!("/api/v1/mentoring/requests/{request}/offers"),
+            None => "/api/v1/mentoring/offers".to_string(),
+        };
+        self.json(Method::POST, &path, Some(body)).await
+    }
+
+    /// `GET /api/v1/mentoring/requests/{id}/offers`: offers ranked by fit.
+    pub async fn offers(&self, request: &str) -> Result<Vec<RankedOffer>, ClientError> {
+        self.json(
+            Method::GET,
+            &format!("/api/v1/mentoring/requests/{request}/offers"),
+            None,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/mentoring/acceptances`: accepts `offer`, with the acceptance
+    /// `draft` (a JSON object: goals, norms, review dates…; `{}` for none).
+    pub async fn accept(
+        &self,
+        offer: &str,
+        request: Option<&str>,
+        draft: Value,
+    ) -> Result<Published, ClientError> {
+        let mut body = with_field(draft, "offer", offer);
+        if let Some(request) = request {
+            body = with_field(body, "request", request);
+        }
+        self.json(
+            Method::POST,
+            "/api/v1/mentoring/acceptances",
+            to_bytes(&body),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/mentoring/reports`: a progress report `draft` on `agreement`.
+    pub async fn report(&self, agreement: &str, draft: Value) -> Result<Published, ClientError> {
+        let body = with_field(draft, "agreement", agreement);
+        self.json(Method::POST, "/api/v1/mentoring/reports", to_bytes(&body))
+            .await
+    }
+
+    /// `POST /api/v1/mentoring/acknowledgements`.
+    pub async fn acknowledge(
+        &self,
+        report: &str,
+        text: Option<String>,
+    ) -> Result<Published, ClientError> {
+        let body = serde_json::to_vec(&AcknowledgeRequest {
+            report: report.to_string(),
+            text,
+        })
+        .ok();
+        self.json(Method::POST, "/api/v1/mentoring/acknowledgements", body)
+            .await
+    }
+
+    /// `POST /api/v1/mentoring/closures`.
+    pub async fn close(
+        &self,
+        agreement: &str,
+        outcome: &str,
+        summary: &str,
+    ) -> Result<Published, ClientError> {
+        let body = serde_json::json!({
+            "agreement": agreement,
+            "outcome": outcome,
+            "summary": summary,
+        });
+        self.json(Method::POST, "/api/v1/mentoring/closures", to_bytes(&body))
+            .await
+    }
+
+    /// `GET /api/v1/mentoring/threads/{id}`: the thread of any of its records.
+    pub async fn thread(&self, id: &str) -> Result<ThreadView, ClientError> {
+        self.json(
+            Method::GET,
+            &format!("/api/v1/mentoring/threads/{id}"),
+            None,
+        )
+        .await
+    }
+}

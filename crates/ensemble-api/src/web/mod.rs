@@ -1,0 +1,98 @@
+//! The web interface teachers use: server-rendered pages over the replicated catalog,
+//! in Russian (default) or English, with plain forms and no JavaScript.
+//!
+//! What it owns: pages, forms, the sign-in and CSRF cookies, the response security
+//! headers. What it does not: any rule about records (the node validates and decides;
+//! the pages show its verdicts beside the form fields) or the JSON API.
+//!
+//! Code map: `catalog` (search and the practice card with its feedback forms),
+//! `publish` (practice and request forms), `pages` (schools, mentoring, the node,
+//! sign-in, language, errors), `layout` (the page shell and hostile-input-safe
+//! helpers), `session` (request context, cookies, CSRF), `i18n` (phrases),
+//! `directory` (known schools, cached), `form` (urlencoding).
+//!
+//! Security: reading needs nothing; every POST needs the CSRF token of the browser's
+//! session and a same-origin `Origin`, and every write also needs the sign-in cookie.
+//! Every field of every record is treated as hostile: maud escapes all text, only
+//! `http(s)` links are rendered, and each page's Content-Security-Policy forbids
+//! scripts entirely (`script-src 'none'`) and allows only its own nonce-tagged style.
+
+mod catalog;
+mod directory;
+pub(crate) mod form;
+mod i18n;
+mod layout;
+mod pages;
+mod publish;
+mod session;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware::map_response;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::server::AppState;
+
+/// The CSP of responses that are not pages (redirects, errors): nothing may load.
+const FALLBACK_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The web routes, merged into the server's router.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(catalog::catalog))
+        .route(
+            "/practices/new",
+            get(publish::new_practice).post(publish::create_practice),
+        )
+        .route("/practices/{doc}", get(catalog::card))
+        .route("/practices/{doc}/feedback", post(catalog::post_question))
+        .route(
+            "/practices/{doc}/replication",
+            post(catalog::post_replication),
+        )
+        .route(
+            "/practices/{doc}/edit",
+            get(publish::edit_practice).post(publish::update_practice),
+        )
+        .route("/schools", get(pages::schools))
+        .route("/schools/{id}", get(pages::school))
+        .route("/schools/{id}/follow", post(pages::follow))
+        .route("/mentoring", get(pages::mentoring))
+        .route(
+            "/mentoring/requests/new",
+            get(publish::new_request).post(publish::create_request),
+        )
+        .route(
+            "/mentoring/requests/{doc}/edit",
+            get(publish::edit_request).post(publish::update_request),
+        )
+        .route("/node", get(pages::node))
+        .route("/lang/{code}", get(pages::switch_language))
+        .route("/signin", get(pages::signin_form).post(pages::signin))
+        .route("/signout", post(pages::signout))
+        .layer(map_response(security_headers))
+}
+
+/// Headers every web response carries; pages set their own CSP (with the style nonce).
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(FALLBACK_CSP));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
