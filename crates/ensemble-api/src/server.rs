@@ -107,6 +107,15 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// An optional JSON body: empty means the defaults.
+fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))
+}
+
 pub(crate) fn parse_id(text: &str) -> Result<RecordId, ApiError> {
     text.parse()
         .map_err(|error| ApiError::bad_request(format!("{text:?} is not a record id: {error}")))
@@ -254,12 +263,7 @@ async fn retract_practice(
     authorize(&state, &headers)?;
     let doc = parse_id(&doc)?;
     ensure_kind(&state, &doc, Kind::Practice)?;
-    let request: RetractRequest = if body.is_empty() {
-        RetractRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?
-    };
+    let request: RetractRequest = optional_json(&body)?;
     let record = state.node.retract(doc, request.reason).await?;
     Ok(Json(Published::from(&record)))
 }
@@ -390,12 +394,7 @@ async fn sync_now(
     body: Bytes,
 ) -> Result<Json<Vec<ensemble_node::SyncStats>>, ApiError> {
     authorize(&state, &headers)?;
-    let request: SyncNowRequest = if body.is_empty() {
-        SyncNowRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?
-    };
+    let request: SyncNowRequest = optional_json(&body)?;
     let peer = match request.peer {
         None => None,
         Some(text) => Some(text.parse::<PeerId>().map_err(|error| {
