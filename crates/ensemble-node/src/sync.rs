@@ -185,14 +185,32 @@ struct Scope {
 
 /// Our scope: the authors whose records we replicate, with our heads and fork positions.
 fn local_heads(node: &Node) -> Result<Scope, String> {
-    let store = node.store();
     let networks = node.networks();
-    let follows = store.follows().map_err(|error| error.to_string())?;
-    let authors = scope_authors(node, &networks, &follows)?;
+    let follows = node.store().follows().map_err(|error| error.to_string())?;
+    let heads = heads_in_scope(node, &networks, &follows)?;
+    Ok(Scope {
+        networks,
+        follows,
+        heads,
+    })
+}
+
+/// This node's heads for a scope (networks plus followed schools): authors with a
+/// contiguous head or fork evidence, with the head record's id and fork positions. The
+/// asking and the answering side compute their digests over exactly this.
+fn heads_in_scope(
+    node: &Node,
+    networks: &[String],
+    follows: &[SchoolId],
+) -> Result<BTreeMap<SchoolId, Head>, String> {
+    let authors = scope_authors(node, networks, follows)?;
     let forks = fork_positions(node)?;
     let mut heads = BTreeMap::new();
     for author in authors {
-        let seq = store.head(&author).map_err(|error| error.to_string())?;
+        let seq = node
+            .store()
+            .head(&author)
+            .map_err(|error| error.to_string())?;
         if seq > 0 || forks.contains_key(&author) {
             heads.insert(
                 author,
@@ -205,11 +223,7 @@ fn local_heads(node: &Node) -> Result<Scope, String> {
             );
         }
     }
-    Ok(Scope {
-        networks,
-        follows,
-        heads,
-    })
+    Ok(heads)
 }
 
 fn scope_authors(
@@ -495,26 +509,10 @@ fn answer(node: &Node, request: SyncRequest) -> SyncResponse {
             digest: theirs,
         } => {
             let follows: Vec<SchoolId> = follows.iter().map(|school| SchoolId(**school)).collect();
-            let authors = match scope_authors(node, &networks, &follows) {
-                Ok(authors) => authors,
+            let heads = match heads_in_scope(node, &networks, &follows) {
+                Ok(heads) => heads,
                 Err(reason) => return SyncResponse::Refused { reason },
             };
-            let forks = fork_positions(node).unwrap_or_default();
-            let mut heads = BTreeMap::new();
-            for author in authors {
-                let seq = node.store().head(&author).unwrap_or(0);
-                if seq > 0 || forks.contains_key(&author) {
-                    heads.insert(
-                        author,
-                        Head {
-                            author: ByteArray::new(*author.as_bytes()),
-                            seq,
-                            forks: forks.get(&author).cloned().unwrap_or_default(),
-                            id: head_id(node, &author, seq),
-                        },
-                    );
-                }
-            }
             if digest(&heads) == *theirs {
                 SyncResponse::InSync
             } else {
