@@ -24,7 +24,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use ensemble_core::RecordId;
+use ensemble_core::{RecordId, VerifiedRecord};
 use ensemble_node::{Node, NodeError, RankedOffer, RankedRequest, SchoolView, ThreadView};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -100,8 +100,41 @@ fn named_id(body: &[u8], field: &str) -> Result<RecordId, ApiError> {
     }
 }
 
-fn created(record: &ensemble_core::VerifiedRecord) -> (StatusCode, Json<Published>) {
-    (StatusCode::CREATED, Json(Published::from(record)))
+/// What a write route answers: 201 with the new record's ids.
+type Created = Result<(StatusCode, Json<Published>), ApiError>;
+
+/// A write route that publishes a new record: [`authorized`], then 201 with its ids.
+async fn created(
+    state: &AppState,
+    headers: &HeaderMap,
+    write: impl Future<Output = Result<VerifiedRecord, ApiError>>,
+) -> Created {
+    let record = authorized(state, headers, write).await?;
+    Ok((StatusCode::CREATED, Json(Published::from(&record))))
+}
+
+/// A write route's shape: authorize the caller first, then run `write` (parse what the
+/// request names, call the node). `write` is lazy, so an unauthorized caller is refused
+/// (401) before its body or path is looked at.
+async fn authorized(
+    state: &AppState,
+    headers: &HeaderMap,
+    write: impl Future<Output = Result<VerifiedRecord, ApiError>>,
+) -> Result<VerifiedRecord, ApiError> {
+    authorize(state, headers)?;
+    write.await
+}
+
+/// A read route's shape: the record id in the path, then a store-bound read about it.
+async fn read_about<T: Send + 'static>(
+    state: &AppState,
+    id: &str,
+    read: fn(&Node, RecordId) -> Result<T, NodeError>,
+) -> Result<Json<T>, ApiError> {
+    let id = parse_id(id)?;
+    Ok(Json(
+        blocking(&state.node, move |node| read(node, id)).await?,
+    ))
 }
 
 async fn set_profile(
@@ -109,8 +142,10 @@ async fn set_profile(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Published>, ApiError> {
-    authorize(&state, &headers)?;
-    let record = state.node.set_profile(body.to_vec()).await?;
+    let record = authorized(&state, &headers, async {
+        Ok(state.node.set_profile(body.to_vec()).await?)
+    })
+    .await?;
     Ok(Json(Published::from(&record)))
 }
 
@@ -122,9 +157,9 @@ async fn publish_request(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    Ok(created(&state.node.publish_request(body.to_vec()).await?))
+) -> Created {
+    let write = async { Ok(state.node.publish_request(body.to_vec()).await?) };
+    created(&state, &headers, write).await
 }
 
 async fn list_requests(
@@ -141,10 +176,7 @@ async fn list_offers(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<RankedOffer>>, ApiError> {
-    let id = parse_id(&id)?;
-    Ok(Json(
-        blocking(&state.node, move |node| node.rank_offers(id)).await?,
-    ))
+    read_about(&state, &id, Node::rank_offers).await
 }
 
 async fn offer_to_request(
@@ -152,41 +184,33 @@ async fn offer_to_request(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    let request = parse_id(&id)?;
-    Ok(created(
-        &state.node.offer(Some(request), body.to_vec()).await?,
-    ))
-}
-
-async fn offer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    Ok(created(&state.node.offer(None, body.to_vec()).await?))
-}
-
-async fn accept(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    let offer = named_id(&body, "offer")?;
-    let request = match named_id(&body, "request") {
-        Ok(request) => Some(request),
-        Err(_) if !mentions(&body, "request") => None,
-        Err(error) => return Err(error),
+) -> Created {
+    let write = async {
+        let request = parse_id(&id)?;
+        Ok(state.node.offer(Some(request), body.to_vec()).await?)
     };
-    Ok(created(
-        &state
+    created(&state, &headers, write).await
+}
+
+async fn offer(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
+    let write = async { Ok(state.node.offer(None, body.to_vec()).await?) };
+    created(&state, &headers, write).await
+}
+
+async fn accept(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
+    let write = async {
+        let offer = named_id(&body, "offer")?;
+        let request = match named_id(&body, "request") {
+            Ok(request) => Some(request),
+            Err(_) if !mentions(&body, "request") => None,
+            Err(error) => return Err(error),
+        };
+        Ok(state
             .node
             .accept(offer, request, Some(body.to_vec()))
-            .await?,
-    ))
+            .await?)
+    };
+    created(&state, &headers, write).await
 }
 
 /// Whether the JSON body has a non-null `field`.
@@ -197,48 +221,37 @@ fn mentions(body: &[u8], field: &str) -> bool {
         .is_some_and(|value| !value.is_null())
 }
 
-async fn report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    let agreement = named_id(&body, "agreement")?;
-    Ok(created(&state.node.report(agreement, body.to_vec()).await?))
+async fn report(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
+    let write = async {
+        let agreement = named_id(&body, "agreement")?;
+        Ok(state.node.report(agreement, body.to_vec()).await?)
+    };
+    created(&state, &headers, write).await
 }
 
-async fn acknowledge(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    let request: AcknowledgeRequest = serde_json::from_slice(&body)
-        .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
-    let report = parse_id(&request.report)?;
-    Ok(created(
-        &state.node.acknowledge(report, request.text).await?,
-    ))
+async fn acknowledge(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
+    let write = async {
+        let request: AcknowledgeRequest = serde_json::from_slice(&body)
+            .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
+        let report = parse_id(&request.report)?;
+        Ok(state.node.acknowledge(report, request.text).await?)
+    };
+    created(&state, &headers, write).await
 }
 
-async fn close(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
-    authorize(&state, &headers)?;
-    let agreement = named_id(&body, "agreement")?;
-    Ok(created(&state.node.close(agreement, body.to_vec()).await?))
+async fn close(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
+    let write = async {
+        let agreement = named_id(&body, "agreement")?;
+        Ok(state.node.close(agreement, body.to_vec()).await?)
+    };
+    created(&state, &headers, write).await
 }
 
 async fn thread(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ThreadView>, ApiError> {
-    let id = parse_id(&id)?;
-    Ok(Json(
-        blocking(&state.node, move |node| node.thread(id)).await?,
-    ))
+    read_about(&state, &id, Node::thread).await
 }
 
 /// `draft` (a JSON object) with `field` set to `value`; anything else is sent as is, for

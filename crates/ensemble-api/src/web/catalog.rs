@@ -2,9 +2,8 @@
 //! versions and colleagues' feedback, and the two feedback forms on the card (a
 //! question, and "I applied this practice" — a signed replication report).
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use ensemble_core::body::{Body, Feedback, FeedbackKind, LangMap, Practice, display_count};
 use ensemble_core::{Kind, RecordId, VerifiedRecord};
@@ -21,20 +20,10 @@ use super::layout::{
     vocab_select,
 };
 use super::pages::{message_page, not_found};
-use super::publish::{FieldMap, map_errors, quantity};
-use super::session::{Ctx, see_other};
+use super::publish::{FieldMap, map_errors, period_of, quantity};
+use super::session::{Ctx, SignedInPost, see_other};
 use crate::search::SearchParams;
 use crate::server::AppState;
-
-/// Languages offered in the language filter (primary subtags).
-const FILTER_LANGUAGES: &[(&str, &str)] = &[
-    ("ru", "Русский / Russian"),
-    ("en", "English / Английский"),
-    ("tt", "Татарча / Tatar"),
-    ("ba", "Башҡортса / Bashkir"),
-    ("be", "Беларуская / Belarusian"),
-    ("kk", "Қазақша / Kazakh"),
-];
 
 /// Feedback kinds a reader may send from the question form.
 const QUESTION_KINDS: &[FeedbackKind] = &[
@@ -168,7 +157,7 @@ fn search_form(
                 (lang.t(i18n::LANGUAGE))
                 select name="lang" {
                     option value="" { (lang.t(i18n::ANY)) }
-                    @for (code, name) in FILTER_LANGUAGES {
+                    @for (code, name) in i18n::CONTENT_LANGUAGES {
                         option value=(code) selected[params.lang.as_deref() == Some(*code)] { (name) }
                     }
                 }
@@ -666,15 +655,9 @@ fn replication_form(ctx: &Ctx, doc: &RecordId, practice: &Practice, forms: &Card
 /// `POST /practices/{doc}/feedback`: a question, comment, advice or endorsement.
 pub(crate) async fn post_question(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(doc): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInPost { ctx, form }: SignedInPost,
 ) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
     let Some(target) = target_of(&state, &doc) else {
         return not_found(&ctx);
     };
@@ -706,15 +689,9 @@ pub(crate) async fn post_question(
 /// `POST /practices/{doc}/replication`: "I applied this practice".
 pub(crate) async fn post_replication(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(doc): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInPost { ctx, form }: SignedInPost,
 ) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
     let Some(target) = target_of(&state, &doc) else {
         return not_found(&ctx);
     };
@@ -772,17 +749,8 @@ fn replication_body(
         }
     }
     replication.insert("grades".into(), json!(grades));
-    let from = form.get("period_from");
-    let to = form.get("period_to");
-    if from.is_some() || to.is_some() {
-        let mut period = Map::new();
-        if let Some(from) = from {
-            period.insert("from".into(), json!(from));
-        }
-        if let Some(to) = to {
-            period.insert("to".into(), json!(to));
-        }
-        replication.insert("period".into(), Value::Object(period));
+    if let Some(period) = period_of(form) {
+        replication.insert("period".into(), period);
     }
     for name in ["context", "results"] {
         if let Some(text) = form.get(name) {

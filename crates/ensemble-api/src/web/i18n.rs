@@ -117,6 +117,18 @@ impl Lang {
 /// A phrase: Russian, English.
 pub(crate) type Text = (&'static str, &'static str);
 
+/// Languages a practice or request may be written in (primary subtags), each named in
+/// itself and in English (English in Russian): offered by the write forms and by the
+/// catalog's language filter.
+pub(crate) const CONTENT_LANGUAGES: &[(&str, &str)] = &[
+    ("ru", "Русский / Russian"),
+    ("en", "English / Английский"),
+    ("tt", "Татарча / Tatar"),
+    ("ba", "Башҡортса / Bashkir"),
+    ("be", "Беларуская / Belarusian"),
+    ("kk", "Қазақша / Kazakh"),
+];
+
 pub(crate) const SEARCH: Text = ("Найти", "Search");
 pub(crate) const SEARCH_PLACEHOLDER: Text = (
     "например, смысловое чтение",

@@ -17,7 +17,7 @@ use super::directory;
 use super::form::FormData;
 use super::i18n::{self, Lang};
 use super::layout::{badges, csrf_field, date, evidence_badge, page, safe_url};
-use super::session::{self, Ctx, see_other, with_cookies};
+use super::session::{self, Ctx, SignedInPost, see_other, with_cookies};
 use crate::server::AppState;
 
 /// A page with one message (errors, refusals).
@@ -247,15 +247,9 @@ pub(crate) async fn school(
 /// `POST /schools/{id}/follow`.
 pub(crate) async fn follow(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedInPost { ctx, form }: SignedInPost,
 ) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
     let Ok(school) = id.parse::<SchoolId>() else {
         return not_found(&ctx);
     };

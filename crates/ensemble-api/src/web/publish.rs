@@ -9,9 +9,8 @@
 //! shows, so fields the form does not edit (other translations, hashed materials,
 //! further measures, links to other records) survive a new version.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use ensemble_core::body::Quantity;
 use ensemble_core::{Kind, RecordId};
@@ -25,22 +24,15 @@ use super::form::{self, FormData};
 use super::i18n::{self, Lang, Text};
 use super::layout::{csrf_field, field_errors, grade_select, page, vocab_select};
 use super::pages::not_found;
-use super::session::{Ctx, see_other};
+use super::session::{Ctx, SignedInPost, see_other};
 use crate::server::AppState;
 
 /// JSON path prefix of a body → the form field its faults are shown beside. The
 /// longest matching prefix wins; faults matching none are shown above the form.
 pub(crate) type FieldMap = &'static [(&'static str, &'static str)];
 
-/// Languages offered for a practice or request.
-const LANGUAGE_CHOICES: &[(&str, &str)] = &[
-    ("ru", "Русский / Russian"),
-    ("en", "English / Английский"),
-    ("tt", "Татарча / Tatar"),
-    ("ba", "Башҡортса / Bashkir"),
-    ("be", "Беларуская / Belarusian"),
-    ("kk", "Қазақша / Kazakh"),
-];
+/// Faults of a form: (form field, message); field `""` is shown above the form.
+type Faults = Vec<(String, String)>;
 
 /// Evidence levels an author may claim (E4 is computed, never claimed).
 const CLAIMABLE_LEVELS: &[&str] = &["E0", "E1", "E2", "E3", "E5"];
@@ -395,6 +387,23 @@ fn translate(lang: Lang, message: &str) -> String {
         .map_or_else(|| message.to_string(), |(_, russian)| russian.to_string())
 }
 
+/// The period `{from, to}` typed in the inputs `period_from` and `period_to`; `None`
+/// when both were left empty.
+pub(crate) fn period_of(form: &FormData) -> Option<Value> {
+    let (from, to) = (form.get("period_from"), form.get("period_to"));
+    if from.is_none() && to.is_none() {
+        return None;
+    }
+    let mut period = Map::new();
+    if let Some(from) = from {
+        period.insert("from".into(), json!(from));
+    }
+    if let Some(to) = to {
+        period.insert("to".into(), json!(to));
+    }
+    Some(Value::Object(period))
+}
+
 /// A measured value for people.
 pub(crate) fn quantity(value: &Quantity) -> String {
     match value {
@@ -403,47 +412,85 @@ pub(crate) fn quantity(value: &Quantity) -> String {
     }
 }
 
-// ----- practice ---------------------------------------------------------------------
+// ----- the two editors --------------------------------------------------------------
+
+/// What differs between the practice form and the mentoring-request form; the routes
+/// of both are served by the same handlers ([`new_form`], [`edit_form`], [`write`]).
+struct Editor {
+    /// The kind of record a new form publishes.
+    kind: Kind,
+    /// The form's routes: `{routes}/new` and `{routes}/{doc}/edit`.
+    routes: &'static str,
+    /// Where a written record is shown: this followed by its doc id.
+    shown_at: &'static str,
+    /// The `id` of the `<form>` element.
+    form_id: &'static str,
+    /// The heading of a new form.
+    new_title: Text,
+    /// The heading of an edit form.
+    edit_title: Text,
+    /// Values a new form starts with.
+    defaults: &'static [(&'static str, &'static str)],
+    /// Where the body's validation faults are shown.
+    fields: FieldMap,
+    /// This school's document named in the path, with its latest version's JSON body.
+    own: fn(&AppState, &str) -> Option<(RecordId, Value)>,
+    /// The form's inputs, between the general errors and the submit button.
+    inputs: fn(Lang, &FormData, &[(String, String)]) -> Markup,
+    /// The JSON body from the form, merged into the latest version when updating;
+    /// faults found before validation.
+    body: fn(Option<Value>, &FormData) -> (Value, Faults),
+    /// The form values of a body, for editing.
+    values: fn(Lang, &Value) -> FormData,
+}
+
+/// The practice form: `/practices/new`, `/practices/{doc}/edit`.
+const PRACTICE: Editor = Editor {
+    kind: Kind::Practice,
+    routes: "/practices",
+    shown_at: "/practices/",
+    form_id: "practice-form",
+    new_title: i18n::NEW_PRACTICE,
+    edit_title: i18n::EDIT_PRACTICE,
+    defaults: &[
+        ("language", "ru"),
+        ("license", ensemble_core::vocab::DEFAULT_LICENSE),
+    ],
+    fields: PRACTICE_FIELDS,
+    own: own_practice,
+    inputs: practice_inputs,
+    body: practice_body,
+    values: practice_values,
+};
+
+/// The mentoring-request form: `/mentoring/requests/new`, `/mentoring/requests/{doc}/edit`.
+const REQUEST: Editor = Editor {
+    kind: Kind::MentoringRequest,
+    routes: "/mentoring/requests",
+    shown_at: "/mentoring#request-",
+    form_id: "request-form",
+    new_title: i18n::NEW_REQUEST,
+    edit_title: i18n::EDIT_REQUEST,
+    defaults: &[
+        ("language", "ru"),
+        ("visibility", "region"),
+        ("mode", "mixed"),
+    ],
+    fields: REQUEST_FIELDS,
+    own: own_request,
+    inputs: request_inputs,
+    body: request_body,
+    values: request_values,
+};
 
 /// `GET /practices/new`.
 pub(crate) async fn new_practice(ctx: Ctx) -> Response {
-    if !ctx.signed_in {
-        return sign_in_first(&ctx);
-    }
-    let mut values = FormData::default();
-    values.push("language", "ru");
-    values.push("license", ensemble_core::vocab::DEFAULT_LICENSE);
-    practice_page(&ctx, None, &values, &[])
+    new_form(&PRACTICE, &ctx)
 }
 
 /// `POST /practices/new`.
-pub(crate) async fn create_practice(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
-    let (json_body, faults) = practice_body(None, &form);
-    if !faults.is_empty() {
-        return practice_page(&ctx, None, &form, &faults);
-    }
-    match state
-        .node
-        .publish(Kind::Practice, json_body.to_string().into_bytes())
-        .await
-    {
-        Ok(record) => see_other(&format!("/practices/{}", record.doc())),
-        Err(error) => practice_page(
-            &ctx,
-            None,
-            &form,
-            &map_errors(ctx.lang, &error, PRACTICE_FIELDS),
-        ),
-    }
+pub(crate) async fn create_practice(State(state): State<AppState>, post: SignedInPost) -> Response {
+    write(&PRACTICE, &state, None, post).await
 }
 
 /// `GET /practices/{doc}/edit`: the form prefilled from the latest version.
@@ -452,48 +499,146 @@ pub(crate) async fn edit_practice(
     ctx: Ctx,
     Path(doc): Path<String>,
 ) -> Response {
-    if !ctx.signed_in {
-        return sign_in_first(&ctx);
-    }
-    let Some((doc, base)) = own_practice(&state, &doc) else {
-        return not_found(&ctx);
-    };
-    practice_page(&ctx, Some(doc), &practice_values(ctx.lang, &base), &[])
+    edit_form(&PRACTICE, &state, &ctx, &doc)
 }
 
 /// `POST /practices/{doc}/edit`: publishes a new version.
 pub(crate) async fn update_practice(
     State(state): State<AppState>,
+    Path(doc): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    write(&PRACTICE, &state, Some(&doc), post).await
+}
+
+/// `GET /mentoring/requests/new`.
+pub(crate) async fn new_request(ctx: Ctx) -> Response {
+    new_form(&REQUEST, &ctx)
+}
+
+/// `POST /mentoring/requests/new`.
+pub(crate) async fn create_request(State(state): State<AppState>, post: SignedInPost) -> Response {
+    write(&REQUEST, &state, None, post).await
+}
+
+/// `GET /mentoring/requests/{doc}/edit`.
+pub(crate) async fn edit_request(
+    State(state): State<AppState>,
     ctx: Ctx,
     Path(doc): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
 ) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
-    let Some((doc, base)) = own_practice(&state, &doc) else {
-        return not_found(&ctx);
-    };
-    let (json_body, faults) = practice_body(Some(base), &form);
-    if !faults.is_empty() {
-        return practice_page(&ctx, Some(doc), &form, &faults);
+    edit_form(&REQUEST, &state, &ctx, &doc)
+}
+
+/// `POST /mentoring/requests/{doc}/edit`.
+pub(crate) async fn update_request(
+    State(state): State<AppState>,
+    Path(doc): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    write(&REQUEST, &state, Some(&doc), post).await
+}
+
+/// A new form with the editor's defaults; signed-in users only.
+fn new_form(editor: &Editor, ctx: &Ctx) -> Response {
+    if !ctx.signed_in {
+        return sign_in_first(ctx);
     }
-    match state
-        .node
-        .update(doc, json_body.to_string().into_bytes())
-        .await
-    {
-        Ok(_) => see_other(&format!("/practices/{doc}")),
-        Err(error) => practice_page(
-            &ctx,
-            Some(doc),
+    let mut values = FormData::default();
+    for (name, value) in editor.defaults {
+        values.push(name, value);
+    }
+    editor.page(ctx, None, &values, &[])
+}
+
+/// The edit form of this school's document `doc`, prefilled from its latest version.
+fn edit_form(editor: &Editor, state: &AppState, ctx: &Ctx, doc: &str) -> Response {
+    if !ctx.signed_in {
+        return sign_in_first(ctx);
+    }
+    let Some((doc, base)) = (editor.own)(state, doc) else {
+        return not_found(ctx);
+    };
+    editor.page(ctx, Some(doc), &(editor.values)(ctx.lang, &base), &[])
+}
+
+/// A checked post of the form: builds the body (merged into the latest version of `doc`
+/// when updating), publishes it — a new document, or a new version of `doc` — and
+/// shows the record; or the form again with its faults.
+async fn write(
+    editor: &Editor,
+    state: &AppState,
+    doc: Option<&str>,
+    SignedInPost { ctx, form }: SignedInPost,
+) -> Response {
+    let ctx = &ctx;
+    let (doc, base) = match doc {
+        None => (None, None),
+        Some(doc) => match (editor.own)(state, doc) {
+            Some((doc, base)) => (Some(doc), Some(base)),
+            None => return not_found(ctx),
+        },
+    };
+    let (json_body, faults) = (editor.body)(base, &form);
+    if !faults.is_empty() {
+        return editor.page(ctx, doc, &form, &faults);
+    }
+    let bytes = json_body.to_string().into_bytes();
+    let written = match doc {
+        None => state
+            .node
+            .publish(editor.kind, bytes)
+            .await
+            .map(|record| record.doc()),
+        Some(doc) => state.node.update(doc, bytes).await.map(|_| doc),
+    };
+    match written {
+        Ok(written) => see_other(&format!("{}{written}", editor.shown_at)),
+        Err(error) => editor.page(
+            ctx,
+            doc,
             &form,
-            &map_errors(ctx.lang, &error, PRACTICE_FIELDS),
+            &map_errors(ctx.lang, &error, editor.fields),
         ),
     }
 }
+
+impl Editor {
+    /// The form page: 200, or 400 when it shows faults.
+    fn page(
+        &self,
+        ctx: &Ctx,
+        doc: Option<RecordId>,
+        values: &FormData,
+        faults: &[(String, String)],
+    ) -> Response {
+        let lang = ctx.lang;
+        let (title, action) = match doc {
+            None => (lang.t(self.new_title), format!("{}/new", self.routes)),
+            Some(doc) => (
+                lang.t(self.edit_title),
+                format!("{}/{doc}/edit", self.routes),
+            ),
+        };
+        let body = html! {
+            h1 { (title) }
+            form.publish method="post" action=(action) id=(self.form_id) {
+                (csrf_field(ctx))
+                (general_errors(lang, faults))
+                ((self.inputs)(lang, values, faults))
+                button type="submit" { (lang.word("publish")) }
+            }
+        };
+        let status = if faults.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        page(ctx, status, title, body)
+    }
+}
+
+// ----- practice ---------------------------------------------------------------------
 
 /// This school's practice `doc` with the latest version's JSON body.
 fn own_practice(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
@@ -506,65 +651,21 @@ fn own_practice(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
     Some((doc, body))
 }
 
-fn practice_page(
-    ctx: &Ctx,
-    doc: Option<RecordId>,
-    values: &FormData,
-    faults: &[(String, String)],
-) -> Response {
-    let lang = ctx.lang;
-    let (title, action) = match doc {
-        None => (lang.t(i18n::NEW_PRACTICE), "/practices/new".to_string()),
-        Some(doc) => (
-            lang.t(i18n::EDIT_PRACTICE),
-            format!("/practices/{doc}/edit"),
-        ),
-    };
-    let body = html! {
-        h1 { (title) }
-        form.publish method="post" action=(action) id="practice-form" {
-            (csrf_field(ctx))
-            (general_errors(lang, faults))
-            @for (spec, qualifier) in PRACTICE_FORM {
-                (render_field(lang, spec, *qualifier, values, faults))
-            }
-            button type="submit" { (lang.word("publish")) }
-        }
-    };
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    page(ctx, status, title, body)
+fn practice_inputs(lang: Lang, values: &FormData, faults: &[(String, String)]) -> Markup {
+    render_fields(lang, PRACTICE_FORM, values, faults)
 }
+
+/// Practice texts typed in two languages (inputs `{key}_ru`, `{key}_en`).
+const PRACTICE_TRANSLATED: &[&str] = &["title", "summary", "problem", "method"];
+
+/// Practice lists of codes, one input each.
+const PRACTICE_CODES: &[&str] = &["problems", "subjects", "levels", "methods", "language"];
 
 /// The practice JSON from the form, merged into `base` (the latest version) when
 /// updating; faults found before validation (numbers that are not numbers).
-fn practice_body(base: Option<Value>, form: &FormData) -> (Value, Vec<(String, String)>) {
+fn practice_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
     let mut faults = Vec::new();
-    let mut body = match base {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    for key in ["title", "summary", "problem", "method"] {
-        set_translations(
-            &mut body,
-            key,
-            form,
-            &format!("{key}_ru"),
-            &format!("{key}_en"),
-        );
-    }
-    for key in ["problems", "subjects", "levels", "methods"] {
-        set_list(
-            &mut body,
-            key,
-            form.all(key).into_iter().map(Value::from).collect(),
-        );
-    }
-    let grades = parse_grades(form, "grades", &mut faults);
-    set_list(&mut body, "grades", grades);
+    let mut body = common_body(base, form, PRACTICE_TRANSLATED, PRACTICE_CODES, &mut faults);
     let steps_ru: Vec<&str> = lines(form.raw("steps_ru"));
     let steps_en: Vec<&str> = lines(form.raw("steps_en"));
     let steps: Vec<Value> = (0..steps_ru.len().max(steps_en.len()))
@@ -621,19 +722,7 @@ fn practice_body(base: Option<Value>, form: &FormData) -> (Value, Vec<(String, S
         .map(Value::from)
         .collect();
     set_list(&mut body, "keywords", keywords);
-    set_list(
-        &mut body,
-        "language",
-        form.all("language").into_iter().map(Value::from).collect(),
-    );
-    match form.get("license") {
-        Some(license) => {
-            body.insert("license".into(), json!(license));
-        }
-        None => {
-            body.remove("license");
-        }
-    }
+    set_or_remove(&mut body, "license", form.get("license"));
     let authors: Vec<Value> = lines(form.raw("authors"))
         .into_iter()
         .map(|line| {
@@ -656,18 +745,8 @@ fn set_evidence(
     form: &FormData,
     faults: &mut Vec<(String, String)>,
 ) {
-    let mut evidence = match body.remove("evidence") {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    match form.get("evidence_level") {
-        Some(level) => {
-            evidence.insert("level".into(), json!(level));
-        }
-        None => {
-            evidence.remove("level");
-        }
-    }
+    let mut evidence = take_object(body, "evidence");
+    set_or_remove(&mut evidence, "level", form.get("evidence_level"));
     let mut measures: Vec<Value> = evidence
         .remove("measures")
         .and_then(|measures| match measures {
@@ -722,10 +801,7 @@ fn set_evidence(
     }
     match form.get("limitations") {
         Some(text) => {
-            let mut limitations = match evidence.remove("limitations") {
-                Some(Value::Object(map)) => map,
-                _ => Map::new(),
-            };
+            let mut limitations = take_object(&mut evidence, "limitations");
             limitations.insert(language_of(text).into(), json!(text));
             evidence.insert("limitations".into(), Value::Object(limitations));
         }
@@ -740,22 +816,7 @@ fn set_evidence(
 
 /// The form values of a practice body (for editing).
 fn practice_values(lang: Lang, body: &Value) -> FormData {
-    let mut values = FormData::default();
-    for key in ["title", "summary", "problem", "method"] {
-        for language in ["ru", "en"] {
-            if let Some(text) = body[key][language].as_str() {
-                values.push(&format!("{key}_{language}"), text);
-            }
-        }
-    }
-    for key in ["problems", "subjects", "levels", "methods", "language"] {
-        for code in body[key].as_array().into_iter().flatten() {
-            if let Some(code) = code.as_str() {
-                values.push(key, code);
-            }
-        }
-    }
-    push_grades(&mut values, body);
+    let mut values = common_values(body, PRACTICE_TRANSLATED, PRACTICE_CODES);
     for language in ["ru", "en"] {
         let steps: Vec<&str> = body["steps"]
             .as_array()
@@ -827,97 +888,20 @@ fn practice_values(lang: Lang, body: &Value) -> FormData {
 
 // ----- mentoring request ------------------------------------------------------------
 
-/// `GET /mentoring/requests/new`.
-pub(crate) async fn new_request(ctx: Ctx) -> Response {
-    if !ctx.signed_in {
-        return sign_in_first(&ctx);
-    }
-    let mut values = FormData::default();
-    values.push("language", "ru");
-    values.push("visibility", "region");
-    values.push("mode", "mixed");
-    request_page(&ctx, None, &values, &[])
-}
+/// Request texts typed in two languages (inputs `{key}_ru`, `{key}_en`).
+const REQUEST_TRANSLATED: &[&str] = &["title", "problem"];
 
-/// `POST /mentoring/requests/new`.
-pub(crate) async fn create_request(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
-    let (json_body, faults) = request_body(None, &form);
-    if !faults.is_empty() {
-        return request_page(&ctx, None, &form, &faults);
-    }
-    match state
-        .node
-        .publish_request(json_body.to_string().into_bytes())
-        .await
-    {
-        Ok(record) => see_other(&format!("/mentoring#request-{}", record.doc())),
-        Err(error) => request_page(
-            &ctx,
-            None,
-            &form,
-            &map_errors(ctx.lang, &error, REQUEST_FIELDS),
-        ),
-    }
-}
+/// Request lists of codes, one input each.
+const REQUEST_CODES: &[&str] = &[
+    "deficits",
+    "risk_factors",
+    "subjects",
+    "formats",
+    "language",
+];
 
-/// `GET /mentoring/requests/{doc}/edit`.
-pub(crate) async fn edit_request(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(doc): Path<String>,
-) -> Response {
-    if !ctx.signed_in {
-        return sign_in_first(&ctx);
-    }
-    let Some((doc, base)) = own_request(&state, &doc) else {
-        return not_found(&ctx);
-    };
-    request_page(&ctx, Some(doc), &request_values(ctx.lang, &base), &[])
-}
-
-/// `POST /mentoring/requests/{doc}/edit`.
-pub(crate) async fn update_request(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(doc): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = match ctx.check_post(&headers, &body, true) {
-        Ok(form) => form,
-        Err(refusal) => return *refusal,
-    };
-    let Some((doc, base)) = own_request(&state, &doc) else {
-        return not_found(&ctx);
-    };
-    let (json_body, faults) = request_body(Some(base), &form);
-    if !faults.is_empty() {
-        return request_page(&ctx, Some(doc), &form, &faults);
-    }
-    match state
-        .node
-        .update(doc, json_body.to_string().into_bytes())
-        .await
-    {
-        Ok(_) => see_other(&format!("/mentoring#request-{doc}")),
-        Err(error) => request_page(
-            &ctx,
-            Some(doc),
-            &form,
-            &map_errors(ctx.lang, &error, REQUEST_FIELDS),
-        ),
-    }
-}
-
+/// This school's mentoring request `doc` (not retracted) with the latest version's
+/// JSON body.
 fn own_request(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
     let doc: RecordId = doc.parse().ok()?;
     let store = state.node.store();
@@ -934,94 +918,38 @@ fn own_request(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
     Some((doc, body))
 }
 
-fn request_page(
-    ctx: &Ctx,
-    doc: Option<RecordId>,
-    values: &FormData,
-    faults: &[(String, String)],
-) -> Response {
-    let lang = ctx.lang;
-    let (title, action) = match doc {
-        None => (
-            lang.t(i18n::NEW_REQUEST),
-            "/mentoring/requests/new".to_string(),
-        ),
-        Some(doc) => (
-            lang.t(i18n::EDIT_REQUEST),
-            format!("/mentoring/requests/{doc}/edit"),
-        ),
-    };
-    let body = html! {
-        h1 { (title) }
-        form.publish method="post" action=(action) id="request-form" {
-            (csrf_field(ctx))
-            (general_errors(lang, faults))
-            @for (spec, qualifier) in &REQUEST_FORM[..8] {
-                (render_field(lang, spec, *qualifier, values, faults))
-            }
-            fieldset {
-                legend { (lang.t(i18n::GOALS)) }
-                @for row in 1..=GOAL_ROWS {
-                    @let prefix = format!("goal{row}");
-                    div.field {
-                        @let text = format!("{prefix}_text");
-                        label for=(text) { (lang.t(i18n::GOAL)) " " (row) }
-                        input type="text" name=(text) id=(text) value=(values.raw(&text));
-                        (field_errors(faults, &text))
-                    }
-                    @for (suffix, label, kind) in [("indicator", i18n::INDICATOR, "text"), ("baseline", i18n::BASELINE, "text"), ("target", i18n::TARGET, "text"), ("deadline", i18n::DEADLINE, "date")] {
-                        @let name = format!("{prefix}_{suffix}");
-                        label for=(name) { (lang.t(label)) " " }
-                        input type=(kind) name=(name) id=(name) value=(values.raw(&name));
-                        " "
-                        (field_errors(faults, &name))
-                    }
+/// The request form's inputs: the goal rows stand between the grades and the formats.
+fn request_inputs(lang: Lang, values: &FormData, faults: &[(String, String)]) -> Markup {
+    html! {
+        (render_fields(lang, &REQUEST_FORM[..8], values, faults))
+        fieldset {
+            legend { (lang.t(i18n::GOALS)) }
+            @for row in 1..=GOAL_ROWS {
+                @let prefix = format!("goal{row}");
+                div.field {
+                    @let text = format!("{prefix}_text");
+                    label for=(text) { (lang.t(i18n::GOAL)) " " (row) }
+                    input type="text" name=(text) id=(text) value=(values.raw(&text));
+                    (field_errors(faults, &text))
+                }
+                @for (suffix, label, kind) in [("indicator", i18n::INDICATOR, "text"), ("baseline", i18n::BASELINE, "text"), ("target", i18n::TARGET, "text"), ("deadline", i18n::DEADLINE, "date")] {
+                    @let name = format!("{prefix}_{suffix}");
+                    label for=(name) { (lang.t(label)) " " }
+                    input type=(kind) name=(name) id=(name) value=(values.raw(&name));
+                    " "
+                    (field_errors(faults, &name))
                 }
             }
-            @for (spec, qualifier) in &REQUEST_FORM[8..] {
-                (render_field(lang, spec, *qualifier, values, faults))
-            }
-            button type="submit" { (lang.word("publish")) }
         }
-    };
-    let status = if faults.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    page(ctx, status, title, body)
+        (render_fields(lang, &REQUEST_FORM[8..], values, faults))
+    }
 }
 
-fn request_body(base: Option<Value>, form: &FormData) -> (Value, Vec<(String, String)>) {
+/// The request JSON from the form, merged into `base` (the latest version) when
+/// updating; faults found before validation.
+fn request_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
     let mut faults = Vec::new();
-    let mut body = match base {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    for key in ["title", "problem"] {
-        set_translations(
-            &mut body,
-            key,
-            form,
-            &format!("{key}_ru"),
-            &format!("{key}_en"),
-        );
-    }
-    for key in [
-        "deficits",
-        "risk_factors",
-        "subjects",
-        "formats",
-        "language",
-    ] {
-        set_list(
-            &mut body,
-            key,
-            form.all(key).into_iter().map(Value::from).collect(),
-        );
-    }
-    let grades = parse_grades(form, "grades", &mut faults);
-    set_list(&mut body, "grades", grades);
+    let mut body = common_body(base, form, REQUEST_TRANSLATED, REQUEST_CODES, &mut faults);
     let mut goals = Vec::new();
     for row in 1..=GOAL_ROWS {
         let name = |suffix: &str| format!("goal{row}_{suffix}");
@@ -1050,55 +978,23 @@ fn request_body(base: Option<Value>, form: &FormData) -> (Value, Vec<(String, St
     }
     set_list(&mut body, "goals", goals);
     for key in ["mode", "visibility"] {
-        match form.get(key) {
-            Some(value) => {
-                body.insert(key.into(), json!(value));
-            }
-            None => {
-                body.remove(key);
-            }
-        }
+        set_or_remove(&mut body, key, form.get(key));
     }
-    let (from, to) = (form.get("period_from"), form.get("period_to"));
-    if from.is_some() || to.is_some() {
-        let mut period = Map::new();
-        if let Some(from) = from {
-            period.insert("from".into(), json!(from));
+    match period_of(form) {
+        Some(period) => {
+            body.insert("period".into(), period);
         }
-        if let Some(to) = to {
-            period.insert("to".into(), json!(to));
+        None => {
+            body.remove("period");
         }
-        body.insert("period".into(), Value::Object(period));
-    } else {
-        body.remove("period");
     }
     set_detected(&mut body, "commitment", form.get("commitment"));
     (Value::Object(body), faults)
 }
 
+/// The form values of a request body (for editing).
 fn request_values(lang: Lang, body: &Value) -> FormData {
-    let mut values = FormData::default();
-    for key in ["title", "problem"] {
-        for language in ["ru", "en"] {
-            if let Some(text) = body[key][language].as_str() {
-                values.push(&format!("{key}_{language}"), text);
-            }
-        }
-    }
-    for key in [
-        "deficits",
-        "risk_factors",
-        "subjects",
-        "formats",
-        "language",
-    ] {
-        for code in body[key].as_array().into_iter().flatten() {
-            if let Some(code) = code.as_str() {
-                values.push(key, code);
-            }
-        }
-    }
-    push_grades(&mut values, body);
+    let mut values = common_values(body, REQUEST_TRANSLATED, REQUEST_CODES);
     for (index, goal) in body["goals"]
         .as_array()
         .into_iter()
@@ -1122,6 +1018,97 @@ fn request_values(lang: Lang, body: &Value) -> FormData {
 }
 
 // ----- shared -----------------------------------------------------------------------
+
+/// The start of both bodies: `base` (or an empty object) with the texts typed in two
+/// languages, the lists of codes and the grades set from the form.
+fn common_body(
+    base: Option<Value>,
+    form: &FormData,
+    translated: &[&str],
+    codes: &[&str],
+    faults: &mut Vec<(String, String)>,
+) -> Map<String, Value> {
+    let mut body = into_object(base);
+    for key in translated {
+        set_translations(
+            &mut body,
+            key,
+            form,
+            &format!("{key}_ru"),
+            &format!("{key}_en"),
+        );
+    }
+    for key in codes {
+        set_list(
+            &mut body,
+            key,
+            form.all(key).into_iter().map(Value::from).collect(),
+        );
+    }
+    let grades = parse_grades(form, "grades", faults);
+    set_list(&mut body, "grades", grades);
+    body
+}
+
+/// The start of both forms' values: the inverse of [`common_body`].
+fn common_values(body: &Value, translated: &[&str], codes: &[&str]) -> FormData {
+    let mut values = FormData::default();
+    for key in translated {
+        for language in ["ru", "en"] {
+            if let Some(text) = body[key][language].as_str() {
+                values.push(&format!("{key}_{language}"), text);
+            }
+        }
+    }
+    for key in codes {
+        for code in body[key].as_array().into_iter().flatten() {
+            if let Some(code) = code.as_str() {
+                values.push(key, code);
+            }
+        }
+    }
+    push_grades(&mut values, body);
+    values
+}
+
+/// `value` when it is a JSON object, else an empty one.
+fn into_object(value: Option<Value>) -> Map<String, Value> {
+    match value {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Removes the object `key` from `body` to be edited (empty when absent).
+fn take_object(body: &mut Map<String, Value>, key: &str) -> Map<String, Value> {
+    into_object(body.remove(key))
+}
+
+/// Sets `key` to the string `value`, or removes it when the input was left empty.
+fn set_or_remove(body: &mut Map<String, Value>, key: &str, value: Option<&str>) {
+    match value {
+        Some(value) => {
+            body.insert(key.into(), json!(value));
+        }
+        None => {
+            body.remove(key);
+        }
+    }
+}
+
+/// Renders `fields` in order.
+fn render_fields(
+    lang: Lang,
+    fields: &[(Field, Option<Text>)],
+    values: &FormData,
+    faults: &[(String, String)],
+) -> Markup {
+    html! {
+        @for (spec, qualifier) in fields {
+            (render_field(lang, spec, *qualifier, values, faults))
+        }
+    }
+}
 
 fn sign_in_first(ctx: &Ctx) -> Response {
     see_other(&format!("/signin?next={}", form::encode(&ctx.here)))
@@ -1170,11 +1157,11 @@ fn render_field(
                 },
                 Input::Languages => {
                     select name=(name) id=(name) multiple size="4" {
-                        @for (code, label) in LANGUAGE_CHOICES {
+                        @for (code, label) in i18n::CONTENT_LANGUAGES {
                             option value=(code) selected[selected.contains(code)] { (label) }
                         }
                         @for code in &selected {
-                            @if !LANGUAGE_CHOICES.iter().any(|(known, _)| known == code) {
+                            @if !i18n::CONTENT_LANGUAGES.iter().any(|(known, _)| known == code) {
                                 option value=(code) selected { (code) }
                             }
                         }
@@ -1199,19 +1186,9 @@ fn render_field(
 /// Sets `key` to the map `{ru, en}` from two inputs, keeping the map's other languages;
 /// removes it when no text is left.
 fn set_translations(body: &mut Map<String, Value>, key: &str, form: &FormData, ru: &str, en: &str) {
-    let mut map = match body.remove(key) {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
+    let mut map = take_object(body, key);
     for (language, field) in [("ru", ru), ("en", en)] {
-        match form.get(field) {
-            Some(text) => {
-                map.insert(language.into(), json!(text));
-            }
-            None => {
-                map.remove(language);
-            }
-        }
+        set_or_remove(&mut map, language, form.get(field));
     }
     if !map.is_empty() {
         body.insert(key.into(), Value::Object(map));
@@ -1222,10 +1199,7 @@ fn set_translations(body: &mut Map<String, Value>, key: &str, form: &FormData, r
 fn set_detected(body: &mut Map<String, Value>, key: &str, text: Option<&str>) {
     match text {
         Some(text) => {
-            let mut map = match body.remove(key) {
-                Some(Value::Object(map)) => map,
-                _ => Map::new(),
-            };
+            let mut map = take_object(body, key);
             map.insert(language_of(text).into(), json!(text));
             body.insert(key.into(), Value::Object(map));
         }

@@ -13,7 +13,8 @@
 
 use std::convert::Infallible;
 
-use axum::extract::FromRequestParts;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -69,6 +70,34 @@ impl FromRequestParts<AppState> for Ctx {
             page_of_action(parts.uri.path()).to_string()
         };
         Ok(Ctx::new(&parts.headers, here, state))
+    }
+}
+
+/// A form posted by a signed-in browser that passed [`Ctx::check_post`] (origin, CSRF
+/// token, session): the request context and the decoded form. Handlers that write take
+/// it instead of repeating the check; a post that fails it is refused while extracting
+/// (403, or 401 with the sign-in form), as is a body over the router's limit.
+pub(crate) struct SignedInPost {
+    /// The request context.
+    pub(crate) ctx: Ctx,
+    /// The decoded form.
+    pub(crate) form: FormData,
+}
+
+impl FromRequest<AppState> for SignedInPost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<SignedInPost, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await;
+        let headers = parts.headers.clone();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = ctx
+            .check_post(&headers, &body, true)
+            .map_err(|refusal| *refusal)?;
+        Ok(SignedInPost { ctx, form })
     }
 }
 
