@@ -401,30 +401,24 @@ async fn pull(
     stats: &mut SyncStats,
 ) -> Result<(), String> {
     while !wanted.is_empty() {
+        let stored_before = stats.records_received;
         let batches: Vec<Vec<PullRange>> = wanted
             .chunks(RANGES_PER_REQUEST)
             .map(<[PullRange]>::to_vec)
             .collect();
-        let results: Vec<(Vec<PullRange>, Result<SyncResponse, ensemble_net::Error>)> =
-            futures::stream::iter(batches.into_iter().map(|ranges| {
-                let net = node.net().clone();
-                async move {
-                    let response = net
-                        .sync_request(
-                            peer,
-                            SyncRequest::Pull {
-                                ranges: ranges.clone(),
-                            },
-                        )
-                        .await;
-                    (ranges, response)
-                }
-            }))
-            .buffer_unordered(PULLS_IN_FLIGHT)
-            .collect()
-            .await;
+        // Pages are ingested as they arrive while the other requests are in flight.
+        let mut responses = futures::stream::iter(batches.into_iter().map(|ranges| {
+            let net = node.net().clone();
+            async move {
+                let request = SyncRequest::Pull {
+                    ranges: ranges.clone(),
+                };
+                (ranges, net.sync_request(peer, request).await)
+            }
+        }))
+        .buffer_unordered(PULLS_IN_FLIGHT);
         let mut next = Vec::new();
-        for (ranges, response) in results {
+        while let Some((ranges, response)) = responses.next().await {
             stats.round_trips += 1;
             stats.wire_bytes += wire_size(&SyncRequest::Pull {
                 ranges: ranges.clone(),
@@ -440,7 +434,6 @@ async fn pull(
             stats.bytes_received += bytes;
             node.metrics().sync_bytes.inc_by(bytes);
             let wires: Vec<Vec<u8>> = records.into_iter().map(ByteBuf::into_vec).collect();
-            let received = wires.len();
             let reports = node.ingest(wires, Origin::Sync).await;
             if reports
                 .iter()
@@ -453,16 +446,17 @@ async fn pull(
             let stored = reports.iter().filter(|report| report.stored).count() as u64;
             stats.records_received += stored;
             node.metrics().sync_records.inc_by(stored);
-            if truncated && received > 0 {
+            if truncated {
+                // Every range of a cut page continues from its author's new head,
+                // including the ranges the page never reached.
                 next.extend(remaining(node, &ranges));
             }
         }
-        // Progress guard: continue only with ranges whose head moved this pass.
-        let before: Vec<(ByteArray<32>, u64)> = wanted
-            .iter()
-            .map(|range| (range.author, range.from_seq))
-            .collect();
-        next.retain(|range| !before.contains(&(range.author, range.from_seq)));
+        // Progress guard: another pass only when this one stored something, so a peer
+        // whose pages add nothing cannot keep the round looping.
+        if stats.records_received == stored_before {
+            break;
+        }
         wanted = next;
     }
     Ok(())

@@ -387,3 +387,47 @@ async fn a_peer_serving_an_invalid_record_is_dropped_and_nothing_from_that_page_
     liar.shutdown().await;
     server.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_catch_up_larger_than_a_page_completes_in_one_round() {
+    // 40 authors × 40 records: more than one 1,000-record page and more than one request
+    // of 32 ranges, so pages are cut before they reach every range.
+    let mut records = Vec::new();
+    for author in 0..40u8 {
+        let mut backlink = None;
+        for seq in 1..=40u64 {
+            let record = signed(
+                100 + author,
+                seq,
+                backlink,
+                &format!("Практика {author}-{seq}"),
+            );
+            backlink = Some(record.id());
+            records.push(record);
+        }
+    }
+    let refs: Vec<&ensemble_core::VerifiedRecord> = records.iter().collect();
+    let hub = start(Spec::school("Большой архив")).await.expect("hub");
+    let report = hub.node().import(&bundle_of(&refs)).await.expect("import");
+    assert_eq!(report.imported, records.len());
+
+    let newcomer = start(Spec::school("Новичок")).await.expect("newcomer");
+    let hub_peer = hub.node().peer_id();
+    newcomer.node().dial(hub.address()).await.expect("dial");
+    let round = newcomer
+        .node()
+        .sync_now(Some(hub_peer))
+        .await
+        .expect("sync")
+        .remove(0);
+    assert!(round.error.is_none(), "{round:?}");
+    assert_eq!(
+        round.missing, 0,
+        "one round fetches everything the peer advertised: {round:?}"
+    );
+    let ids: Vec<_> = records.iter().map(|record| record.id()).collect();
+    newcomer
+        .wait_for_records(&ids, WAIT)
+        .await
+        .expect("all held");
+}
