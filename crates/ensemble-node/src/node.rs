@@ -299,7 +299,7 @@ struct Inner {
 
 /// Capacity of the stored-record broadcast: a slow subscriber that falls this far
 /// behind gets `Lagged` and re-reads the store.
-const STORED_EVENTS_CAPACITY: usize = 4096;
+const STORED_EVENTS_CAPACITY: usize = 16_384;
 
 /// A record newly stored on this node (own or foreign).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

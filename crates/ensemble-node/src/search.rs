@@ -76,6 +76,10 @@ const WRITER_MEMORY_BYTES: usize = 20_000_000;
 /// Stored-record events applied in one commit at most; a sync burst of thousands of
 /// records becomes a few commits instead of thousands.
 const BATCH_MAX: usize = 512;
+/// How long the indexer gathers stored records before one commit: new records become
+/// searchable within about this time, and a burst of gossip costs one segment, not one
+/// per record.
+const COMMIT_COALESCE: Duration = Duration::from_millis(200);
 /// Reindex commands waiting for the indexer (one runs at a time; more just queue).
 const COMMANDS_CAPACITY: usize = 4;
 /// Score weight of a match in the title, against 1 for the body text.
@@ -542,11 +546,15 @@ async fn index_loop(
                     Err(broadcast::error::RecvError::Lagged(_)) => lagged = true,
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
+                // Gather what arrives within the coalescing window into one commit:
+                // a tantivy commit writes a segment, and one per gossip message would
+                // cost more CPU than everything else the node does.
+                let window = tokio::time::Instant::now() + COMMIT_COALESCE;
                 while !lagged && batch.len() < BATCH_MAX {
-                    match events.try_recv() {
-                        Ok(event) => batch.push(event),
-                        Err(broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
-                        Err(_) => break,
+                    match tokio::time::timeout_at(window, events.recv()).await {
+                        Ok(Ok(event)) => batch.push(event),
+                        Ok(Err(broadcast::error::RecvError::Lagged(_))) => lagged = true,
+                        Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
                     }
                 }
                 if lagged {
