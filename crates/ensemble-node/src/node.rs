@@ -756,6 +756,7 @@ impl Node {
                 .ingest_batch(&accepted)
                 .map_err(|error| format!("store error: {error}"))
         };
+        let mut newly_stored = Vec::new();
         match outcomes {
             Ok(outcomes) => {
                 for ((record, outcome), index) in accepted.iter().zip(outcomes).zip(accepted_slots)
@@ -764,7 +765,7 @@ impl Node {
                     reports[index] = Some(if outcome == Ingested::Duplicate {
                         IngestReport::ignored(Some(decoded), "already held".into())
                     } else {
-                        self.announce(record);
+                        newly_stored.push(record);
                         if outcome == Ingested::Fork {
                             warn!(author = %record.author(), seq = record.seq(), "fork evidence stored");
                         }
@@ -793,6 +794,11 @@ impl Node {
             })
             .collect();
         self.count_verdicts(&reports, origin);
+        // Announced after the counters: whoever sees a record stored also sees the
+        // verdicts of everything that came with it.
+        for record in newly_stored {
+            self.announce(record);
+        }
         reports
     }
 

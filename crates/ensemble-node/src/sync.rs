@@ -401,7 +401,7 @@ async fn pull(
     stats: &mut SyncStats,
 ) -> Result<(), String> {
     while !wanted.is_empty() {
-        let stored_before = stats.records_received;
+        let heads_before = heads_sum(node, &wanted);
         let batches: Vec<Vec<PullRange>> = wanted
             .chunks(RANGES_PER_REQUEST)
             .map(<[PullRange]>::to_vec)
@@ -452,14 +452,23 @@ async fn pull(
                 next.extend(remaining(node, &ranges));
             }
         }
-        // Progress guard: another pass only when this one stored something, so a peer
-        // whose pages add nothing cannot keep the round looping.
-        if stats.records_received == stored_before {
+        // Progress guard: another pass only when our heads moved (by this round or a
+        // concurrent one with the same peer), so a peer whose pages add nothing cannot
+        // keep the round looping.
+        if heads_sum(node, &wanted) == heads_before {
             break;
         }
         wanted = next;
     }
     Ok(())
+}
+
+/// The sum of our heads over the authors of `ranges`: grows whenever a pass advances.
+fn heads_sum(node: &Node, ranges: &[PullRange]) -> u64 {
+    ranges
+        .iter()
+        .map(|range| node.store().head(&SchoolId(*range.author)).unwrap_or(0))
+        .sum()
 }
 
 /// What is left of `ranges` after a truncated page: from each author's new head on.

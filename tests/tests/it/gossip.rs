@@ -159,10 +159,37 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
     )
     .expect("sign")
     .to_wire();
-    for bytes in [bad_signature, oversize, garbage, future.clone()] {
+    // Last, one valid record from the same peer: messages of one stream arrive in order,
+    // so once A holds it, A has judged everything the attacker sent before it.
+    let marker = sign(
+        &SchoolKey::from_seed([68; 32]),
+        Draft {
+            network: NETWORK.into(),
+            kind: Kind::Practice,
+            doc: None,
+            body: practice("Последнее сообщение атакующего"),
+        },
+        LogPosition {
+            seq: 1,
+            backlink: None,
+        },
+        ensemble_core::now_ms(),
+    )
+    .expect("sign");
+    for bytes in [
+        bad_signature,
+        oversize,
+        garbage,
+        future.clone(),
+        marker.to_wire(),
+    ] {
         // Publishing may fail locally for the oversize one; what matters is that nothing lands.
         let _ = attacker.publish(vec![catalog.clone()], bytes).await;
     }
+    honest_a
+        .wait_for_record(marker.id(), WAIT)
+        .await
+        .expect("the attacker's valid record arrives after its bad ones");
 
     // Honest nodes keep exchanging valid records afterwards.
     let id = honest_b
@@ -186,15 +213,15 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
         let held = node.node().store().counts().expect("counts");
         assert_eq!(
             held.get(&Kind::Practice),
-            Some(&2),
-            "{} stores only the honest practices",
+            Some(&3),
+            "{} stores the two honest practices and the attacker's one valid record",
             node.spec.name
         );
         assert!(!node.node().store().contains(&good.id()).expect("contains"));
     }
     let status = honest_a.node().status().await.expect("status");
     assert!(
-        status.network_records.rejected >= 2,
+        status.network_records.rejected >= 3,
         "rejections counted: {:?}",
         status.network_records
     );
