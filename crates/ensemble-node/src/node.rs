@@ -88,12 +88,6 @@ impl NodeError {
     }
 }
 
-impl From<ensemble_store::Error> for Box<NodeError> {
-    fn from(error: ensemble_store::Error) -> Self {
-        Box::new(NodeError::Store(error))
-    }
-}
-
 /// Where a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -920,8 +914,8 @@ impl Node {
             ensemble_net::Event::PeerSubscribed { peer_id, topic } => {
                 // Records published between the connection's first sync round and the
                 // peer's subscription reached nobody by gossip: catch them up now.
-                let ours = self.subscribed_topics().unwrap_or_default();
-                if ours.first() == Some(&topic) {
+                let catalog = topic::network(&self.inner.options.network, TopicFamily::Catalog);
+                if topic == catalog {
                     self.inner.sync.trigger(peer_id);
                 }
             }

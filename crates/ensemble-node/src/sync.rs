@@ -272,9 +272,25 @@ fn digest(heads: &BTreeMap<SchoolId, Head>) -> [u8; 32] {
 
 /// The CBOR size of a message, as the request-response codec sends it.
 fn wire_size<T: Serialize>(message: &T) -> u64 {
-    cbor4ii::serde::to_vec(Vec::new(), message)
-        .map(|bytes| bytes.len() as u64)
-        .unwrap_or(0)
+    let mut counter = ByteCounter(0);
+    match cbor4ii::serde::to_writer(&mut counter, message) {
+        Ok(()) => counter.0,
+        Err(_) => 0,
+    }
+}
+
+/// Counts what the encoder writes, so measuring a page does not copy it.
+struct ByteCounter(u64);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Runs one round with `peer` and records its statistics.
@@ -413,16 +429,15 @@ async fn pull(
                 let request = SyncRequest::Pull {
                     ranges: ranges.clone(),
                 };
-                (ranges, net.sync_request(peer, request).await)
+                let request_bytes = wire_size(&request);
+                (ranges, request_bytes, net.sync_request(peer, request).await)
             }
         }))
         .buffer_unordered(PULLS_IN_FLIGHT);
         let mut next = Vec::new();
-        while let Some((ranges, response)) = responses.next().await {
+        while let Some((ranges, request_bytes, response)) = responses.next().await {
             stats.round_trips += 1;
-            stats.wire_bytes += wire_size(&SyncRequest::Pull {
-                ranges: ranges.clone(),
-            });
+            stats.wire_bytes += request_bytes;
             let response = response.map_err(|error| error.to_string())?;
             stats.wire_bytes += wire_size(&response);
             let (records, truncated) = match response {

@@ -104,7 +104,7 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
             .expect("block")
             .changed
     );
-    let (attacker, mut attacker_events) = raw_peer(66, honest_a.address()).await;
+    let (attacker, _attacker_events) = raw_peer(66, honest_a.address()).await;
     let catalog = topic::network(NETWORK, TopicFamily::Catalog);
     attacker
         .subscribe(catalog.clone())
@@ -137,10 +137,8 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
     )
     .expect("sign");
     let mut bad_signature = good.to_wire();
-    let last = bad_signature.len() - 1;
     let header_len = u16::from_be_bytes([bad_signature[0], bad_signature[1]]) as usize;
     bad_signature[2 + header_len + 3] ^= 0x40;
-    let _ = last;
     let oversize = vec![7u8; 70 * 1024];
     let garbage = b"\x00\x05not a record at all".to_vec();
     let future = sign(
@@ -230,8 +228,6 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
         status_b.network_records.rejected, 0,
         "B never saw the bad messages: A did not forward them"
     );
-    // The attacker did receive the honest traffic (it is connected and subscribed).
-    drop(attacker_events.try_recv());
     attacker.shutdown().await;
 }
 
