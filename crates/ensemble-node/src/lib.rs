@@ -14,13 +14,14 @@ pub mod sync;
 pub use ensemble_net::{Multiaddr, PeerId, Verdict};
 pub use ensemble_store::Block;
 pub use ensemble_store::Error as StoreError;
+pub use ensemble_store::View as StoreView;
 pub use mentoring::{
     AgreementView, FitView, RankedOffer, RankedRequest, ReasonView, RecordRef, RefusedView,
     ReportView, SchoolView, ThreadView,
 };
 pub use node::{
     ImportReport, IngestReport, Node, NodeError, Origin, PeerView, SkippedRecord, Status,
-    StoredEvent, VerdictCounts, language_of,
+    StoredEvent, VerdictCounts,
 };
 pub use sync::SyncStats;
 

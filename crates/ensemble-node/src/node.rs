@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ensemble_core::body::Body;
+use ensemble_core::body::{Body, language_of};
 use ensemble_core::{
     Draft, Kind, RecordError, RecordId, SchoolId, SchoolKey, SignedRecord, TopicFamily,
     ValidationErrors, VerifiedRecord, bundle, topic,
 };
 use ensemble_net::{Multiaddr, NetworkHandle, PeerId, Verdict};
-use ensemble_store::{Block, Ingested, Store};
+use ensemble_store::{Block, Ingested, Store, View as StoreView};
 use prometheus_client::registry::Registry;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -422,8 +422,9 @@ impl Node {
         &self.inner.options
     }
 
-    /// The store (read access for the API).
-    pub fn store(&self) -> &Store {
+    /// Read access to the store. Writes go only through the node's own paths
+    /// (publish, ingest, follows, blocks), which is why this is a [`StoreView`].
+    pub fn store(&self) -> &StoreView {
         &self.inner.store
     }
 
@@ -1115,16 +1116,6 @@ fn parse_block_target(target: &str) -> Result<BlockTarget, NodeError> {
     Err(NodeError::BadRequest(format!(
         "{target:?} is neither a school id (b…, 53 characters) nor a peer id (12D3KooW…)"
     )))
-}
-
-/// `ru` for text with Cyrillic letters, else `en`: the language of a one-line text the
-/// user typed (school name, retraction reason).
-pub fn language_of(text: &str) -> &'static str {
-    if text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
-        "ru"
-    } else {
-        "en"
-    }
 }
 
 fn net_config(options: &Options, key: &SchoolKey) -> Result<ensemble_net::Config, NodeError> {

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use ensemble_core::body::{Body, ClosedCode, EvidenceLevel, FeedbackKind, LangMap, Practice};
 use ensemble_core::{Kind, RecordId, SchoolId, VerifiedRecord, vocab};
-use ensemble_store::{Block, Store};
+use ensemble_store::{Block, View};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
@@ -311,7 +311,7 @@ impl SearchIndex {
 
     /// Runs a query. Hits by blocked schools and of retracted documents are left out
     /// even when the index has not caught up yet.
-    pub fn search(&self, store: &Store, query: &Query) -> Result<Results, Error> {
+    pub fn search(&self, store: &View, query: &Query) -> Result<Results, Error> {
         let limit = match query.limit {
             0 => DEFAULT_LIMIT,
             limit if limit > MAX_LIMIT => {
@@ -423,25 +423,10 @@ impl Node {
     }
 }
 
-/// The effective evidence level of a practice: what its author claims, raised to E4
-/// when at least one other school reported replicating it (E5, independent
-/// evaluation, stays above).
-pub fn effective_level(practice: &Practice, replicated_elsewhere: bool) -> EvidenceLevel {
-    let claimed = practice
-        .evidence
-        .as_ref()
-        .map_or(EvidenceLevel::E0, |evidence| evidence.level);
-    if replicated_elsewhere && claimed < EvidenceLevel::E4 {
-        EvidenceLevel::E4
-    } else {
-        claimed
-    }
-}
-
 /// The schools other than the author that published a `replication` feedback on any
 /// version of practice document `doc`, leaving out blocked schools and withdrawn
 /// reports.
-pub fn replicating_schools(store: &Store, doc: &RecordId) -> Result<BTreeSet<SchoolId>, Error> {
+pub fn replicating_schools(store: &View, doc: &RecordId) -> Result<BTreeSet<SchoolId>, Error> {
     let mut schools = BTreeSet::new();
     let Some(first) = store.get(doc)? else {
         return Ok(schools);
@@ -474,7 +459,7 @@ pub fn replicating_schools(store: &Store, doc: &RecordId) -> Result<BTreeSet<Sch
 /// The latest version of practice document `doc` written by the document's author;
 /// `None` when it is not held, not a practice, or retracted. A "version" signed by
 /// another school is ignored: only the author may update a document.
-pub fn latest_practice(store: &Store, doc: &RecordId) -> Result<Option<VerifiedRecord>, Error> {
+pub fn latest_practice(store: &View, doc: &RecordId) -> Result<Option<VerifiedRecord>, Error> {
     let Some(first) = store.get(doc)? else {
         return Ok(None);
     };
@@ -881,12 +866,12 @@ fn payload_of(index: &Index) -> Option<Payload> {
     serde_json::from_str(metas.payload.as_deref()?).ok()
 }
 
-fn records_held(store: &Store) -> Result<u64, Error> {
+fn records_held(store: &View) -> Result<u64, Error> {
     Ok(store.counts()?.values().sum())
 }
 
 /// Every replication report held (not withdrawn) → the practice doc it reports on.
-fn replications(store: &Store) -> Result<HashMap<RecordId, RecordId>, Error> {
+fn replications(store: &View) -> Result<HashMap<RecordId, RecordId>, Error> {
     let mut replications = HashMap::new();
     for record in store.latest(Kind::Feedback)? {
         if let Some(Body::Feedback(feedback)) = record.body()
@@ -901,7 +886,7 @@ fn replications(store: &Store) -> Result<HashMap<RecordId, RecordId>, Error> {
 }
 
 /// Each school's region, from the latest profiles held.
-fn regions(store: &Store) -> Result<HashMap<SchoolId, String>, Error> {
+fn regions(store: &View) -> Result<HashMap<SchoolId, String>, Error> {
     let mut regions = HashMap::new();
     for record in store.latest(Kind::SchoolProfile)? {
         if let Some(Body::SchoolProfile(profile)) = record.body() {
@@ -940,7 +925,7 @@ fn document(
     for method in &practice.methods {
         document.add_text(fields.method, method);
     }
-    let level = effective_level(practice, applied > 0);
+    let level = practice.effective_level(applied > 0);
     for reached in EvidenceLevel::ALL
         .iter()
         .filter(|reached| **reached <= level)
@@ -950,7 +935,7 @@ fn document(
     document.add_text(fields.evidence, level.as_str());
     document.add_u64(fields.applied, applied);
     for language in &practice.language {
-        document.add_text(fields.lang, primary_language(language));
+        document.add_text(fields.lang, ensemble_core::body::primary_subtag(language));
     }
     document.add_u64(fields.created, record.header().created_at);
     document.add_text(fields.title, fold(&practice.title.all_text()));
@@ -977,11 +962,6 @@ fn document(
     }
     document.add_text(fields.text, fold(&text.join("\n")));
     document
-}
-
-/// `en` of `en-GB`, lowercased.
-fn primary_language(tag: &str) -> String {
-    tag.split('-').next().unwrap_or(tag).to_ascii_lowercase()
 }
 
 fn build_query(
@@ -1028,7 +1008,13 @@ fn build_query(
             fields.evidence_min,
             query.evidence.map(|level| level.as_str().to_string()),
         ),
-        (fields.lang, query.lang.as_deref().map(primary_language)),
+        (
+            fields.lang,
+            query
+                .lang
+                .as_deref()
+                .map(ensemble_core::body::primary_subtag),
+        ),
         (fields.author, query.school.map(|school| school.to_string())),
         (fields.region, query.region.clone()),
     ];
@@ -1131,48 +1117,5 @@ mod tests {
         assert_eq!(analyze("Reading и чтение the"), vec!["read", "чтен"]);
         assert_eq!(analyze("на уроках"), vec!["урок"]);
         assert!(analyze(&"x".repeat(MAX_TOKEN_BYTES + 1)).is_empty());
-    }
-
-    #[test]
-    fn e4_is_computed_never_lowered() {
-        let body = |level: &str| -> Practice {
-            let mut json = serde_json::json!({
-                "title": {"ru": "Утренний круг"},
-                "summary": {"ru": "Кратко"},
-                "problem": {"ru": "Проблема"},
-                "subjects": ["russian"],
-                "grades": [5],
-                "method": {"ru": "Метод"},
-                "language": ["ru"],
-                "license": "CC-BY-4.0"
-            });
-            if !level.is_empty() {
-                json["evidence"] = serde_json::json!({"level": level, "measures": [
-                    {"name": {"ru": "Доля"}, "n": 30, "baseline": 1, "result": 2}
-                ]});
-            }
-            match ensemble_core::body::validate(
-                Kind::Practice,
-                json.to_string().as_bytes(),
-                ensemble_core::body::Mode::Local,
-            ) {
-                Ok(Body::Practice(practice)) => practice,
-                other => panic!("{other:?}"),
-            }
-        };
-        let cases = [
-            ("", false, EvidenceLevel::E0),
-            ("", true, EvidenceLevel::E4),
-            ("E2", false, EvidenceLevel::E2),
-            ("E3", true, EvidenceLevel::E4),
-            ("E5", true, EvidenceLevel::E5),
-        ];
-        for (claimed, replicated, expected) in cases {
-            assert_eq!(
-                effective_level(&body(claimed), replicated),
-                expected,
-                "{claimed:?} {replicated}"
-            );
-        }
     }
 }

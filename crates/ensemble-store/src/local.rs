@@ -2,7 +2,7 @@
 
 use ensemble_core::SchoolId;
 
-use crate::{Error, Store, keys};
+use crate::{Error, Store, View, keys};
 
 const FOLLOW_PREFIX: &[u8] = b"follow/";
 const BLOCK_SCHOOL_PREFIX: &[u8] = b"block/school/";
@@ -45,6 +45,30 @@ impl Store {
         Ok(removed)
     }
 
+    /// Adds a blocklist entry. Returns false when it was already there. Flushed.
+    pub fn block(&self, block: &Block) -> Result<bool, Error> {
+        let added = self.local.insert(View::block_key(block), &[])?.is_none();
+        self.flush()?;
+        Ok(added)
+    }
+
+    /// Removes a blocklist entry. Returns false when it was not there. Flushed.
+    pub fn unblock(&self, block: &Block) -> Result<bool, Error> {
+        let removed = self.local.remove(View::block_key(block))?.is_some();
+        self.flush()?;
+        Ok(removed)
+    }
+
+    /// Writes a setting. Flushed.
+    pub fn set_setting(&self, name: &str, value: &[u8]) -> Result<(), Error> {
+        self.local
+            .insert(prefixed(SETTING_PREFIX, name.as_bytes()), value)?;
+        self.flush()?;
+        Ok(())
+    }
+}
+
+impl View {
     /// The schools followed.
     pub fn follows(&self) -> Result<Vec<SchoolId>, Error> {
         self.local
@@ -63,25 +87,11 @@ impl Store {
             .contains_key(prefixed(FOLLOW_PREFIX, school.as_bytes()))?)
     }
 
-    fn block_key(block: &Block) -> Vec<u8> {
+    pub(crate) fn block_key(block: &Block) -> Vec<u8> {
         match block {
             Block::School(school) => prefixed(BLOCK_SCHOOL_PREFIX, school.as_bytes()),
             Block::Peer(peer) => prefixed(BLOCK_PEER_PREFIX, peer.as_bytes()),
         }
-    }
-
-    /// Adds a blocklist entry. Returns false when it was already there. Flushed.
-    pub fn block(&self, block: &Block) -> Result<bool, Error> {
-        let added = self.local.insert(Self::block_key(block), &[])?.is_none();
-        self.flush()?;
-        Ok(added)
-    }
-
-    /// Removes a blocklist entry. Returns false when it was not there. Flushed.
-    pub fn unblock(&self, block: &Block) -> Result<bool, Error> {
-        let removed = self.local.remove(Self::block_key(block))?.is_some();
-        self.flush()?;
-        Ok(removed)
     }
 
     /// Whether a school is blocked.
@@ -113,13 +123,5 @@ impl Store {
             .local
             .get(prefixed(SETTING_PREFIX, name.as_bytes()))?
             .map(|value| value.to_vec()))
-    }
-
-    /// Writes a setting. Flushed.
-    pub fn set_setting(&self, name: &str, value: &[u8]) -> Result<(), Error> {
-        self.local
-            .insert(prefixed(SETTING_PREFIX, name.as_bytes()), value)?;
-        self.flush()?;
-        Ok(())
     }
 }

@@ -5,10 +5,11 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ensemble_core::body::language_of;
 use ensemble_core::body::{Body, Feedback, FeedbackKind, LangMap, Practice, display_count};
 use ensemble_core::{Kind, RecordId, VerifiedRecord};
-use ensemble_node::search::{self, effective_level, latest_practice, replicating_schools};
-use ensemble_node::{NodeError, language_of};
+use ensemble_node::NodeError;
+use ensemble_node::search::{self, latest_practice, replicating_schools};
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
 
@@ -274,7 +275,7 @@ fn card_body(
         return Ok(None);
     };
     let replicators = replicating_schools(store, &doc)?;
-    let level = effective_level(practice, !replicators.is_empty());
+    let level = practice.effective_level(!replicators.is_empty());
     let directory = directory::of(&state.node);
     let feedback = feedback_on(state, &versions)?;
     let followed = store.is_followed(&author)?;

@@ -13,9 +13,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use ensemble_core::body::Quantity;
+use ensemble_core::body::language_of;
 use ensemble_core::{Kind, RecordId};
+use ensemble_node::NodeError;
 use ensemble_node::search::latest_practice;
-use ensemble_node::{NodeError, language_of};
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
 

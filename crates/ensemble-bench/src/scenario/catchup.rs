@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use ensemble_node::{Node, PeerId, SyncStats};
+use ensemble_node::{Node, Origin, PeerId, SyncStats, Verdict};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::cluster::{self, NETWORK, WAIT};
@@ -29,7 +29,7 @@ const TARGET_RECORDS: f64 = 100_000.0;
 const TARGET_WIRE_RATIO: f64 = 1.3;
 /// Target size of an in-sync check.
 const TARGET_IN_SYNC_BYTES: f64 = 1_024.0;
-/// Records written to the serving store per batch (one flush each).
+/// Records ingested by the serving node per batch (one batch verification and flush).
 const PREPARE_BATCH: usize = 1_000;
 /// How often the round's statistics are looked for once every record is stored: the
 /// scheduler records them without an event, a moment after the last page is ingested.
@@ -53,16 +53,21 @@ pub async fn run(bench: &Bench) -> Result<Figures> {
 
     let dir = bench.temp_dir("catchup")?;
     let server = cluster::start_node(&dir.path().join("server"), "catchup-server", &[]).await?;
-    // The serving node holds the records as if months of gossip had brought them: they
-    // were verified when signed, so they go straight into its store.
-    let holder = server.clone();
-    tokio::task::spawn_blocking(move || -> Result<()> {
-        for batch in records.chunks(PREPARE_BATCH) {
-            holder.store().ingest_batch(batch)?;
+    // The serving node holds the records as if months of gossip had brought them; they
+    // enter through the node's one ingest path, as an imported bundle would.
+    for batch in records.chunks(PREPARE_BATCH) {
+        let wires = batch.iter().map(|record| record.to_wire()).collect();
+        let reports = server.ingest(wires, Origin::Import).await;
+        if let Some(refused) = reports
+            .iter()
+            .find(|report| report.verdict != Verdict::Accept)
+        {
+            bail!(
+                "the serving node refused a prepared record: {:?}",
+                refused.reason
+            );
         }
-        Ok(())
-    })
-    .await??;
+    }
     progress("catchup", "serving store filled", phase);
     let fresh = cluster::start_node(&dir.path().join("fresh"), "catchup-fresh", &[]).await?;
     let mut events = fresh.stored_events();

@@ -76,6 +76,23 @@ impl LangMap {
     }
 }
 
+/// `ru` for text with Cyrillic letters, else `en`: the language of a one-line text a
+/// user typed (a school name, a retraction reason, a form field), used to key it in a
+/// [`LangMap`] when the form does not ask.
+pub fn language_of(text: &str) -> &'static str {
+    if text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+        "ru"
+    } else {
+        "en"
+    }
+}
+
+/// The primary subtag of a BCP 47 tag, lowercased (`en` of `en-GB`): languages are
+/// matched and faceted on it.
+pub fn primary_subtag(tag: &str) -> String {
+    tag.split('-').next().unwrap_or(tag).to_ascii_lowercase()
+}
+
 /// A simple BCP 47 check: a primary language of 2–3 lowercase letters, then optionally
 /// a script (`Cyrl`, 4 letters) and/or a region (`RU`, 2 letters, or `419`, 3 digits).
 /// Enough for the tags schools write; extensions and variants are not expected.

@@ -36,7 +36,7 @@ pub use codes::{
     FeedbackKind, Outcome, ReportStatus, SchoolRole, Settlement, Visibility,
 };
 pub use feedback::{Feedback, Replication};
-pub use lang::{LangMap, is_language_tag};
+pub use lang::{LangMap, is_language_tag, language_of, primary_subtag};
 pub use offer::{Capacity, Mentor, MentoringOffer};
 pub use practice::{Author, Context, Evidence, Material, Measure, Practice};
 pub use read::{GRADE_MAX, GRADE_MIN, is_code};

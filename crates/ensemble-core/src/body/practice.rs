@@ -80,6 +80,23 @@ pub struct Practice {
     pub machine_translated: Vec<String>,
 }
 
+impl Practice {
+    /// The effective evidence level: what the author claims, raised to E4 when at least
+    /// one other school reported replicating the practice (E5, independent evaluation,
+    /// stays above). Authors cannot claim E4 themselves; this is where it comes from.
+    pub fn effective_level(&self, replicated_elsewhere: bool) -> EvidenceLevel {
+        let claimed = self
+            .evidence
+            .as_ref()
+            .map_or(EvidenceLevel::E0, |evidence| evidence.level);
+        if replicated_elsewhere && claimed < EvidenceLevel::E4 {
+            EvidenceLevel::E4
+        } else {
+            claimed
+        }
+    }
+}
+
 /// The school context a practice was tried in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Context {
@@ -794,5 +811,48 @@ mod tests {
             ],
         );
         assert_eq!(message(&result, "problem"), "is required");
+    }
+
+    #[test]
+    fn e4_is_computed_never_lowered() {
+        let body = |level: &str| -> Practice {
+            let mut json = serde_json::json!({
+                "title": {"ru": "Утренний круг"},
+                "summary": {"ru": "Кратко"},
+                "problem": {"ru": "Проблема"},
+                "subjects": ["russian"],
+                "grades": [5],
+                "method": {"ru": "Метод"},
+                "language": ["ru"],
+                "license": "CC-BY-4.0"
+            });
+            if !level.is_empty() {
+                json["evidence"] = serde_json::json!({"level": level, "measures": [
+                    {"name": {"ru": "Доля"}, "n": 30, "baseline": 1, "result": 2}
+                ]});
+            }
+            match super::super::validate(
+                crate::Kind::Practice,
+                json.to_string().as_bytes(),
+                super::super::Mode::Local,
+            ) {
+                Ok(super::super::Body::Practice(practice)) => practice,
+                other => panic!("{other:?}"),
+            }
+        };
+        let cases = [
+            ("", false, EvidenceLevel::E0),
+            ("", true, EvidenceLevel::E4),
+            ("E2", false, EvidenceLevel::E2),
+            ("E3", true, EvidenceLevel::E4),
+            ("E5", true, EvidenceLevel::E5),
+        ];
+        for (claimed, replicated, expected) in cases {
+            assert_eq!(
+                body(claimed).effective_level(replicated),
+                expected,
+                "{claimed:?} {replicated}"
+            );
+        }
     }
 }

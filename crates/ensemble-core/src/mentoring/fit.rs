@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::RecordId;
 use crate::body::{
     DeliveryMode, EvidenceLevel, MentoringOffer, MentoringRequest, Practice, SchoolProfile,
+    primary_subtag,
 };
 
 /// Points for the request's deficits found in the mentor's expertise.
@@ -526,10 +527,6 @@ fn pro_rata(weight: u32, matched: u32, total: u32) -> u32 {
     );
     // At most `weight`, which is a u32.
     ((2 * weight * matched + total) / (2 * total)) as u32
-}
-
-fn primary_subtag(tag: &str) -> String {
-    tag.split('-').next().unwrap_or(tag).to_ascii_lowercase()
 }
 
 fn mode_en(mode: DeliveryMode) -> &'static str {

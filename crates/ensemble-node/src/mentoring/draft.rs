@@ -3,7 +3,9 @@
 use ensemble_core::{Kind, RecordId};
 use serde_json::{Map, Value};
 
-use crate::node::{NodeError, language_of};
+use ensemble_core::body::language_of;
+
+use crate::node::NodeError;
 
 /// A JSON body being completed before signing: fields the caller names on the command
 /// line or in the URL are set here.

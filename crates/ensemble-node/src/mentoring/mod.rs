@@ -36,7 +36,9 @@ use ensemble_core::{Kind, RecordId, SchoolId, VerifiedRecord};
 use tokio::sync::broadcast;
 use tracing::{debug, info, warn};
 
-use crate::node::{Node, NodeError, StoredEvent, language_of};
+use ensemble_core::body::language_of;
+
+use crate::node::{Node, NodeError, StoredEvent};
 
 use self::date::today;
 use self::directory::Directory;
