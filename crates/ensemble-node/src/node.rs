@@ -283,7 +283,7 @@ struct Inner {
     verdicts: Mutex<VerdictCounts>,
     cancel: CancellationToken,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
-    sync: SyncScheduler,
+    sync: Arc<SyncScheduler>,
     listen: Vec<Multiaddr>,
     started: std::time::Instant,
     stored: tokio::sync::broadcast::Sender<StoredEvent>,
@@ -334,7 +334,7 @@ impl Node {
                 verdicts: Mutex::new(VerdictCounts::default()),
                 cancel,
                 tasks: Mutex::new(Vec::new()),
-                sync,
+                sync: Arc::new(sync),
                 listen,
                 started: std::time::Instant::now(),
                 stored: tokio::sync::broadcast::channel(STORED_EVENTS_CAPACITY).0,
@@ -353,8 +353,30 @@ impl Node {
         }
         let search_task = tokio::spawn(crate::search::run(node.clone()).instrument(span.clone()));
         let events_task = tokio::spawn(node.clone().run_events(events).instrument(span.clone()));
-        let sync_task =
-            tokio::spawn(sync::run_scheduler(node.clone(), sync_triggers).instrument(span.clone()));
+        let sync_task = tokio::spawn(
+            sync::run_scheduler(
+                Arc::clone(&node.inner.sync),
+                sync_triggers,
+                node.inner.cancel.clone(),
+                {
+                    let node = node.clone();
+                    move || {
+                        let net = node.inner.net.clone();
+                        async move { connected_peers(&net).await }
+                    }
+                },
+                {
+                    let node = node.clone();
+                    move |peer| {
+                        let node = node.clone();
+                        async move {
+                            sync::sync_with(&node, peer).await;
+                        }
+                    }
+                },
+            )
+            .instrument(span.clone()),
+        );
         let partners_task = tokio::spawn(
             crate::mentoring::follow_partners(node.clone(), node.stored_events())
                 .instrument(span.clone()),
@@ -1097,6 +1119,15 @@ impl Node {
     /// Dials an address (tests and `--bootstrap` at runtime).
     pub async fn dial(&self, address: Multiaddr) -> Result<(), NodeError> {
         Ok(self.inner.net.dial(address).await?)
+    }
+}
+
+/// The connected peers, or none when the network has stopped (the node is shutting
+/// down, and the scheduler with it).
+async fn connected_peers(net: &NetworkHandle) -> Vec<PeerId> {
+    match net.peers().await {
+        Ok(peers) => peers.into_iter().map(|peer| peer.peer_id).collect(),
+        Err(_) => Vec::new(),
     }
 }
 
