@@ -13,6 +13,7 @@ pub mod kind;
 pub mod limits;
 pub mod mentoring;
 pub mod record;
+pub mod rules;
 pub mod sync;
 pub mod validation;
 pub mod vocab;

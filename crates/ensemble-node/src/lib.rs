@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod data_dir;
+mod error;
 mod mentoring;
 pub mod metrics;
 mod node;

@@ -3,6 +3,7 @@
 //! mentoring record (or acknowledgement) must keep its thread's rules.
 
 use ensemble_core::body::{self, Body, Mode};
+use ensemble_core::rules::Violation;
 use ensemble_core::{Kind, RecordId};
 
 use crate::node::{Node, NodeError};
@@ -21,16 +22,14 @@ pub(crate) fn check_local(
     };
     if let Body::Feedback(feedback) = &body {
         let Some(target) = node.store().get(&feedback.target)? else {
-            return Err(NodeError::Rule(format!(
-                "feedback.target: record {} is not held by this node",
-                feedback.target
-            )));
+            return Err(NodeError::Rule(Violation::TargetNotHeld {
+                target: feedback.target,
+            }));
         };
         if target.retracted {
-            return Err(NodeError::Rule(format!(
-                "feedback.target: record {} has been retracted",
-                feedback.target
-            )));
+            return Err(NodeError::Rule(Violation::TargetRetracted {
+                target: feedback.target,
+            }));
         }
     }
     // A thread's rules judge new documents; a new version keeps its place in the

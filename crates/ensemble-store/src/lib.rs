@@ -138,6 +138,25 @@ pub struct View {
     pub(crate) writer: Mutex<Counts>,
 }
 
+/// An owned, cloneable read-only view, for tasks that outlive a borrow (the search
+/// indexer moves it between blocking threads). It can read everything and write nothing.
+#[derive(Clone)]
+pub struct SharedView(std::sync::Arc<Store>);
+
+impl SharedView {
+    /// A read-only handle on a shared store.
+    pub fn new(store: std::sync::Arc<Store>) -> SharedView {
+        SharedView(store)
+    }
+}
+
+impl std::ops::Deref for SharedView {
+    type Target = View;
+    fn deref(&self) -> &View {
+        &self.0
+    }
+}
+
 impl std::ops::Deref for Store {
     type Target = View;
     fn deref(&self) -> &View {

@@ -703,7 +703,7 @@ fn wrong_kind(id: RecordId, found: Kind, expected: Kind) -> NodeError {
 
 /// A refusal as the node error the API turns into 422.
 fn rule_error(refusal: &Refusal) -> NodeError {
-    NodeError::Rule(refusal.to_string())
+    NodeError::Rule(ensemble_core::rules::Violation::Mentoring(refusal.clone()))
 }
 
 /// The order of documents in a thread: (created_at, record id).
