@@ -357,3 +357,143 @@ impl Indexer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ensemble_core::{Draft, Kind, SchoolKey, VerifiedRecord};
+    use ensemble_store::Store;
+    use tokio::sync::broadcast;
+
+    use super::*;
+
+    /// How long a test waits for a commit before failing.
+    const WAIT: Duration = Duration::from_secs(10);
+
+    fn practice(title: &str) -> Vec<u8> {
+        serde_json::json!({
+            "title": {"ru": title},
+            "summary": {"ru": "Кратко о практике"},
+            "problem": {"ru": "Проблема"},
+            "subjects": ["russian"],
+            "grades": [5],
+            "method": {"ru": "Метод"},
+            "language": ["ru"],
+            "license": "CC-BY-4.0"
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    struct Harness {
+        _dir: tempfile::TempDir,
+        store: Arc<Store>,
+        index: SearchIndex,
+        events: broadcast::Sender<StoredEvent>,
+        cancel: CancellationToken,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    fn start() -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Arc::new(Store::open(&dir.path().join("store")).expect("opens"));
+        let index = SearchIndex::open(dir.path()).expect("index opens");
+        let (events, receiver) = broadcast::channel(64);
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(run(Inputs {
+            store: SharedView::new(Arc::clone(&store)),
+            index: index.clone(),
+            events: receiver,
+            cancel: cancel.clone(),
+        }));
+        Harness {
+            _dir: dir,
+            store,
+            index,
+            events,
+            cancel,
+            task,
+        }
+    }
+
+    impl Harness {
+        fn append(&self, key: &SchoolKey, doc: Option<RecordId>, body: Vec<u8>) -> VerifiedRecord {
+            let kind = if doc.is_some() && body.starts_with(b"{\"doc\"") {
+                Kind::Retraction
+            } else {
+                Kind::Practice
+            };
+            let draft = Draft {
+                network: "net".into(),
+                kind,
+                doc: if kind == Kind::Retraction { None } else { doc },
+                body,
+            };
+            let record = self
+                .store
+                .append(key, draft, ensemble_core::now_ms())
+                .expect("appends");
+            let _ = self.events.send(StoredEvent {
+                id: record.id(),
+                author: record.author(),
+                kind: record.kind(),
+            });
+            record
+        }
+
+        /// Waits until a search for `text` finds `expected` documents.
+        async fn wait_for(&self, text: &str, expected: usize) {
+            let mut commits = self.index.commits();
+            let query = Query {
+                text: text.into(),
+                ..Query::default()
+            };
+            tokio::time::timeout(WAIT, async {
+                loop {
+                    let found = self.index.search(&self.store, &query).expect("searches");
+                    if found.total == expected {
+                        return;
+                    }
+                    commits.changed().await.expect("indexer running");
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("{text:?}: {expected} hits never showed"));
+        }
+
+        async fn stop(self) {
+            self.cancel.cancel();
+            self.task.await.expect("indexer stops");
+        }
+    }
+
+    #[tokio::test]
+    async fn stored_practices_become_searchable_and_retracted_ones_leave() {
+        let harness = start();
+        let key = SchoolKey::from_seed([3; 32]);
+        let first = harness.append(&key, None, practice("Утренний круг"));
+        harness.append(&key, None, practice("Стратегии смыслового чтения"));
+        harness.wait_for("чтение", 1).await;
+        harness.wait_for("круг", 1).await;
+        let retraction = format!("{{\"doc\":\"{}\"}}", first.id()).into_bytes();
+        harness.append(&key, Some(first.id()), retraction);
+        harness.wait_for("круг", 0).await;
+        harness.wait_for("чтение", 1).await;
+        harness.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_lagged_receiver_rebuilds_from_the_store() {
+        let harness = start();
+        let key = SchoolKey::from_seed([4; 32]);
+        // Far more events than the channel holds, sent before the indexer reads them:
+        // the receiver lags and the indexer must rebuild from the store to find all.
+        for number in 0..100 {
+            harness.append(&key, None, practice(&format!("Практика номер {number}")));
+        }
+        harness.wait_for("практика", 100).await;
+        harness.stop().await;
+    }
+}
