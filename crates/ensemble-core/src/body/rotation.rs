@@ -323,6 +323,33 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_byte_for_byte_what_the_code_builds() {
+        // `docs/protocol.md` and `docs/governance.md` show this body and message; ed25519
+        // signatures are deterministic, so the text is fixed for seeds 1 (old) and 2 (new).
+        let example = concat!(
+            r#"{"from":"brkeohxlubhyzl7ks3mwtzos5olfgocn7dwkbeg7toseadnapn5oa","#,
+            r#""to":"bqe4xodvipulv6vvdkrtmgtd6ztfy3curwtxdpis56yhvxd6jwoka","#,
+            r#""to_signature":"blpzwp2w4qiyw5modcwd72oapwbidrdzshxp4ghyh62mugtloz6j7xonmvokq4yaokgbrnufsmffq3i4op542jvhfhmorpktwborycaq"}"#,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&key_rotation_body(&key(1), &key(2))),
+            example
+        );
+        let message: String = rotation_message(&key(1).school_id(), &key(2).school_id())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(
+            message,
+            concat!(
+                "656e73656d626c652f312f6b65792d726f746174696f6e00",
+                "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c",
+                "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394",
+            )
+        );
+    }
+
+    #[test]
     fn signature_text_round_trips() {
         let signature = RotationSignature([0xa5; SIGNATURE_BYTES]);
         assert_eq!(signature.to_string().parse(), Ok(signature));
