@@ -229,6 +229,8 @@ pub(super) fn membership(
     let (reason, record) = match latest {
         Some((_, Standing::Cut(revocation))) => (NotMemberReason::Revoked, Some(revocation)),
         Some((grant, Standing::NotYetValid)) => (NotMemberReason::NotYetValid, Some(grant.record)),
+        // `Covers` cannot be the latest here (it would have set `covering`); reading it as
+        // expired keeps the match total without a panic.
         Some((grant, Standing::Expired | Standing::Covers)) => {
             (NotMemberReason::Expired, Some(grant.record))
         }
