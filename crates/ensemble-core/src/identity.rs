@@ -60,6 +60,13 @@ impl SchoolKey {
         SchoolId(self.signing.verifying_key().to_bytes())
     }
 
+    /// Signs `message` as is. Crate-internal: every caller puts its own constant domain
+    /// prefix first (the key rotation's `ROTATION_DOMAIN`), so no two statements the key
+    /// makes can be confused.
+    pub(crate) fn sign_raw(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+
     /// Signs header bytes behind the domain prefix.
     pub(crate) fn sign_header(&self, header_bytes: &[u8]) -> [u8; 64] {
         let mut message = Vec::with_capacity(SIGNATURE_DOMAIN.len() + header_bytes.len());

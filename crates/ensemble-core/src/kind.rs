@@ -1,4 +1,7 @@
 //! Record kinds, their one-byte wire codes and the gossip topic family each belongs to.
+//!
+//! Wire codes are part of the protocol and never reused: 1–9 are the v1 kinds, 10–13 the
+//! governance kinds of members-only networks.
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,6 +30,14 @@ pub enum Kind {
     MentoringClosure,
     /// The withdrawal of one of the author's own documents.
     Retraction,
+    /// A network's charter: its name, policy and registrars.
+    NetworkCharter,
+    /// A registrar's admission of a school key to a members-only network.
+    MembershipGrant,
+    /// A registrar's removal of a school key from a members-only network.
+    MembershipRevocation,
+    /// A school's move from its old key to a new one, signed by both.
+    KeyRotation,
 }
 
 /// Which network topic a kind travels on.
@@ -36,11 +47,14 @@ pub enum TopicFamily {
     Catalog,
     /// `ensemble/1/<network>/mentoring`
     Mentoring,
+    /// `ensemble/1/<network>/governance`: charters, grants, revocations, key rotations;
+    /// a topic of its own so that nodes can sync it before the other kinds.
+    Governance,
 }
 
 impl Kind {
     /// Every kind, in wire-code order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 13] = [
         Kind::SchoolProfile,
         Kind::Practice,
         Kind::Feedback,
@@ -50,6 +64,10 @@ impl Kind {
         Kind::ProgressReport,
         Kind::MentoringClosure,
         Kind::Retraction,
+        Kind::NetworkCharter,
+        Kind::MembershipGrant,
+        Kind::MembershipRevocation,
+        Kind::KeyRotation,
     ];
 
     /// The one-byte code in the header.
@@ -64,6 +82,10 @@ impl Kind {
             Kind::ProgressReport => 7,
             Kind::MentoringClosure => 8,
             Kind::Retraction => 9,
+            Kind::NetworkCharter => 10,
+            Kind::MembershipGrant => 11,
+            Kind::MembershipRevocation => 12,
+            Kind::KeyRotation => 13,
         }
     }
 
@@ -84,6 +106,10 @@ impl Kind {
             Kind::ProgressReport => "progress_report",
             Kind::MentoringClosure => "mentoring_closure",
             Kind::Retraction => "retraction",
+            Kind::NetworkCharter => "network_charter",
+            Kind::MembershipGrant => "membership_grant",
+            Kind::MembershipRevocation => "membership_revocation",
+            Kind::KeyRotation => "key_rotation",
         }
     }
 
@@ -99,6 +125,10 @@ impl Kind {
             | Kind::MentoringAcceptance
             | Kind::ProgressReport
             | Kind::MentoringClosure => TopicFamily::Mentoring,
+            Kind::NetworkCharter
+            | Kind::MembershipGrant
+            | Kind::MembershipRevocation
+            | Kind::KeyRotation => TopicFamily::Governance,
         }
     }
 }
@@ -129,11 +159,12 @@ pub mod topic {
     use super::TopicFamily;
     use crate::SchoolId;
 
-    /// `ensemble/1/<network>/catalog` or `ensemble/1/<network>/mentoring`.
+    /// `ensemble/1/<network>/catalog`, `…/mentoring` or `…/governance`.
     pub fn network(network: &str, family: TopicFamily) -> String {
         let suffix = match family {
             TopicFamily::Catalog => "catalog",
             TopicFamily::Mentoring => "mentoring",
+            TopicFamily::Governance => "governance",
         };
         format!("ensemble/1/{network}/{suffix}")
     }
@@ -156,5 +187,23 @@ mod tests {
         }
         assert_eq!(Kind::from_code(0), None);
         assert_eq!(Kind::from_code(200), None);
+    }
+
+    #[test]
+    fn governance_kinds_have_fixed_codes_and_their_own_topic() {
+        let cases = [
+            (Kind::NetworkCharter, 10),
+            (Kind::MembershipGrant, 11),
+            (Kind::MembershipRevocation, 12),
+            (Kind::KeyRotation, 13),
+        ];
+        for (kind, code) in cases {
+            assert_eq!(kind.code(), code, "{kind}");
+            assert_eq!(kind.topic_family(), TopicFamily::Governance, "{kind}");
+        }
+        assert_eq!(
+            topic::network("ru-tat", TopicFamily::Governance),
+            "ensemble/1/ru-tat/governance"
+        );
     }
 }

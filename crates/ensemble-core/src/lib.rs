@@ -1,5 +1,6 @@
 //! Ensemble's core: record types, canonical encoding, signing and verification, ids,
-//! body schemas and their validation, vocabularies, and the pure rules built on them.
+//! body schemas and their validation, vocabularies, and the pure rules built on them
+//! (mentoring threads, members-only network governance).
 //!
 //! This crate does no I/O and knows nothing of tokio, sled, libp2p or HTTP. Everything
 //! that enters a node — from gossip, sync, import or the API — is turned into a
@@ -7,6 +8,7 @@
 
 pub mod body;
 pub mod bundle;
+pub mod governance;
 pub mod id;
 pub mod identity;
 pub mod kind;

@@ -545,6 +545,19 @@ pub static AGREEMENT_STATES: &[Term] = &[
     term("terminated", "Прекращено", "Terminated"),
 ];
 
+/// Who may write into a network.
+pub static NETWORK_POLICIES: &[Term] = &[
+    term("open", "Открытая сеть", "Open network"),
+    term("members", "Только участники", "Members only"),
+];
+
+/// Roles a membership grant gives.
+pub static MEMBER_ROLES: &[Term] = &[
+    term("school", "Школа-участник", "Member school"),
+    term("mentor", "Школа-наставник", "Mentor school"),
+    term("hub", "Региональный узел", "Regional hub"),
+];
+
 /// Record kinds, as shown to people.
 pub static KINDS: &[Term] = &[
     term("school_profile", "Профиль школы", "School profile"),
@@ -572,6 +585,14 @@ pub static KINDS: &[Term] = &[
         "Closing a partnership",
     ),
     term("retraction", "Отзыв записи", "Withdrawal"),
+    term("network_charter", "Устав сети", "Network charter"),
+    term("membership_grant", "Допуск в сеть", "Membership grant"),
+    term(
+        "membership_revocation",
+        "Исключение из сети",
+        "Membership revocation",
+    ),
+    term("key_rotation", "Смена ключа школы", "School key rotation"),
 ];
 
 /// Every vocabulary, by name.
@@ -659,6 +680,14 @@ pub static VOCABULARIES: &[Vocabulary] = &[
     Vocabulary {
         name: "agreement_states",
         terms: AGREEMENT_STATES,
+    },
+    Vocabulary {
+        name: "network_policies",
+        terms: NETWORK_POLICIES,
+    },
+    Vocabulary {
+        name: "member_roles",
+        terms: MEMBER_ROLES,
     },
     Vocabulary {
         name: "kinds",

@@ -210,6 +210,28 @@ closed_code! {
     }
 }
 
+closed_code! {
+    /// Who may write into a network (`policy` of a network charter).
+    NetworkPolicy in "network_policies" {
+        /// Any valid signature is accepted (the default without a charter).
+        Open = "open",
+        /// Only schools holding a registrar's membership grant.
+        Members = "members",
+    }
+}
+
+closed_code! {
+    /// The role a membership grant gives a school in a members-only network.
+    MemberRole in "member_roles" {
+        /// A member school.
+        School = "school",
+        /// A mentor school.
+        Mentor = "mentor",
+        /// A regional hub node.
+        Hub = "hub",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +262,8 @@ mod tests {
         assert_labelled::<DeficitStatus>();
         assert_labelled::<Outcome>();
         assert_labelled::<EvidenceLevel>();
+        assert_labelled::<NetworkPolicy>();
+        assert_labelled::<MemberRole>();
     }
 
     #[test]

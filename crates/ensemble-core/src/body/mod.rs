@@ -1,5 +1,5 @@
 //! Typed record bodies and their validation: the JSON schemas of `domain.md` for the nine
-//! v1 kinds.
+//! v1 kinds and the four governance kinds of members-only networks.
 //!
 //! [`validate`] is the one door: UTF-8 JSON bytes in, a typed [`Body`] out, or
 //! [`ValidationErrors`] naming every field at fault by its dotted JSON path
@@ -12,19 +12,23 @@
 //! accept…): those rules need other records and live with the store.
 //!
 //! Code map: `read` is the field walker and the shared readers; `lang`, `values` and
-//! `codes` hold the shared value types; one module per kind (or group of kinds) holds
-//! that kind's struct, reader and tests.
+//! `codes` hold the shared value types (`timestamp` the RFC 3339 instants); one module
+//! per kind (or group of kinds) holds that kind's struct, reader and tests: `governance`
+//! the registrars' charter, grant and revocation, `rotation` the key rotation.
 
 mod agreement;
 pub mod codes;
 mod feedback;
+mod governance;
 mod lang;
 mod offer;
 mod practice;
 mod read;
 mod request;
 mod retraction;
+mod rotation;
 mod school;
+mod timestamp;
 mod values;
 
 pub use agreement::{
@@ -33,16 +37,23 @@ pub use agreement::{
 };
 pub use codes::{
     ActivityStatus, AuthorRole, ClosedCode, DeficitStatus, DeliveryMode, EvidenceLevel,
-    FeedbackKind, Outcome, ReportStatus, SchoolRole, Settlement, Visibility,
+    FeedbackKind, MemberRole, NetworkPolicy, Outcome, ReportStatus, SchoolRole, Settlement,
+    Visibility,
 };
 pub use feedback::{Feedback, Replication};
+pub use governance::{MembershipGrant, MembershipRevocation, NetworkCharter, REGISTRARS_MAX};
 pub use lang::{LangMap, is_language_tag, language_of, primary_subtag};
 pub use offer::{Capacity, Mentor, MentoringOffer};
 pub use practice::{Author, Context, Evidence, Material, Measure, Practice};
 pub use read::{GRADE_MAX, GRADE_MIN, is_code};
 pub use request::{Goal, MentoringRequest};
 pub use retraction::Retraction;
+pub use rotation::{
+    KeyRotation, ROTATION_DOMAIN, RotationError, RotationSignature, SIGNATURE_TEXT_LEN,
+    SignatureTextError, key_rotation_body, rotation_message,
+};
 pub use school::SchoolProfile;
+pub use timestamp::{MS_PER_DAY, Timestamp, TimestampError, days_from_civil, utc_date};
 pub use values::{Date, DateError, Period, Quantity};
 
 use serde::Serialize;
@@ -86,6 +97,14 @@ pub enum Body {
     MentoringClosure(MentoringClosure),
     /// `retraction`
     Retraction(Retraction),
+    /// `network_charter`
+    NetworkCharter(NetworkCharter),
+    /// `membership_grant`
+    MembershipGrant(MembershipGrant),
+    /// `membership_revocation`
+    MembershipRevocation(MembershipRevocation),
+    /// `key_rotation`
+    KeyRotation(KeyRotation),
 }
 
 impl Body {
@@ -101,11 +120,16 @@ impl Body {
             Body::ProgressReport(_) => Kind::ProgressReport,
             Body::MentoringClosure(_) => Kind::MentoringClosure,
             Body::Retraction(_) => Kind::Retraction,
+            Body::NetworkCharter(_) => Kind::NetworkCharter,
+            Body::MembershipGrant(_) => Kind::MembershipGrant,
+            Body::MembershipRevocation(_) => Kind::MembershipRevocation,
+            Body::KeyRotation(_) => Kind::KeyRotation,
         }
     }
 
-    /// What to call the record in a list: the title, a school's name, a closure's
-    /// summary; `None` for kinds without one (feedback, acceptance, report, retraction).
+    /// What to call the record in a list: the title, a school's or a network's name, a
+    /// closure's summary; `None` for kinds without one (feedback, acceptance, report,
+    /// retraction, grant, revocation, key rotation).
     pub fn title(&self) -> Option<LangMap> {
         match self {
             Body::SchoolProfile(profile) => Some(profile.name.clone()),
@@ -113,14 +137,19 @@ impl Body {
             Body::MentoringRequest(request) => Some(request.title.clone()),
             Body::MentoringOffer(offer) => Some(offer.title.clone()),
             Body::MentoringClosure(closure) => Some(closure.summary.clone()),
+            Body::NetworkCharter(charter) => Some(charter.name.clone()),
             Body::Feedback(_)
             | Body::MentoringAcceptance(_)
             | Body::ProgressReport(_)
-            | Body::Retraction(_) => None,
+            | Body::Retraction(_)
+            | Body::MembershipGrant(_)
+            | Body::MembershipRevocation(_)
+            | Body::KeyRotation(_) => None,
         }
     }
 
-    /// Every record (or doc) id this body refers to, in field order.
+    /// Every record (or doc) id this body refers to, in field order. Governance bodies
+    /// name keys, not records: they refer to none.
     pub fn references(&self) -> Vec<RecordId> {
         match self {
             Body::SchoolProfile(_) => Vec::new(),
@@ -143,6 +172,10 @@ impl Body {
             Body::ProgressReport(report) => vec![report.agreement],
             Body::MentoringClosure(closure) => vec![closure.agreement],
             Body::Retraction(retraction) => vec![retraction.doc],
+            Body::NetworkCharter(_)
+            | Body::MembershipGrant(_)
+            | Body::MembershipRevocation(_)
+            | Body::KeyRotation(_) => Vec::new(),
         }
     }
 }
@@ -176,6 +209,16 @@ pub fn validate(kind: Kind, bytes: &[u8], mode: Mode) -> Result<Body, Validation
             agreement::read_closure(&mut checker, &value).map(Body::MentoringClosure)
         }
         Kind::Retraction => retraction::read(&mut checker, &value).map(Body::Retraction),
+        Kind::NetworkCharter => {
+            governance::read_charter(&mut checker, &value).map(Body::NetworkCharter)
+        }
+        Kind::MembershipGrant => {
+            governance::read_grant(&mut checker, &value).map(Body::MembershipGrant)
+        }
+        Kind::MembershipRevocation => {
+            governance::read_revocation(&mut checker, &value).map(Body::MembershipRevocation)
+        }
+        Kind::KeyRotation => rotation::read(&mut checker, &value).map(Body::KeyRotation),
     };
     checker.finish(body)
 }
@@ -347,6 +390,16 @@ mod tests {
             (Kind::ProgressReport, &["agreement", "period", "status"]),
             (Kind::MentoringClosure, &["agreement", "outcome", "summary"]),
             (Kind::Retraction, &["doc"]),
+            (
+                Kind::NetworkCharter,
+                &["network", "name", "policy", "registrars"],
+            ),
+            (
+                Kind::MembershipGrant,
+                &["network", "school", "role", "from"],
+            ),
+            (Kind::MembershipRevocation, &["network", "school", "reason"]),
+            (Kind::KeyRotation, &["from", "to", "to_signature"]),
         ];
         for (kind, required) in cases {
             let result = check(*kind, &json!({}), required);
