@@ -20,6 +20,7 @@ pub mod codes;
 mod feedback;
 mod lang;
 mod offer;
+mod person;
 mod practice;
 mod read;
 mod request;
@@ -32,12 +33,18 @@ pub use agreement::{
     default_autonomy,
 };
 pub use codes::{
-    ActivityStatus, AuthorRole, ClosedCode, DeficitStatus, DeliveryMode, EvidenceLevel,
-    FeedbackKind, Outcome, ReportStatus, SchoolRole, Settlement, Visibility,
+    ActivityStatus, AuthorRole, ClosedCode, CommunityScope, CycleStep, DeficitStatus, DeliveryMode,
+    EntryType, EventKind, EvidenceLevel, FeedbackKind, MembershipStatus, Outcome, PersonRole,
+    RegistrationStatus, ReportStatus, RouteStepStatus, RouteStepType, SchoolRole, Settlement,
+    Visibility,
 };
 pub use feedback::{Feedback, Replication};
 pub use lang::{LangMap, is_language_tag};
 pub use offer::{Capacity, Mentor, MentoringOffer};
+pub use person::{
+    PERSON_ID_MAX_CHARS, PERSON_ID_MIN_CHARS, PERSON_NAME_MAX_CHARS, PERSON_NAME_MIN_CHARS,
+    POSITION_MAX_CHARS, Person, PersonId, PersonIdError,
+};
 pub use practice::{Author, Context, Evidence, Material, Measure, Practice};
 pub use read::{GRADE_MAX, GRADE_MIN, is_code};
 pub use request::{Goal, MentoringRequest};
