@@ -1,5 +1,5 @@
-//! Typed record bodies and their validation: the JSON schemas of `domain.md` for the nine
-//! v1 kinds.
+//! Typed record bodies and their validation: the JSON schemas of `domain.md` for the v1
+//! kinds — the catalog and mentoring kinds, and communities, events and routes.
 //!
 //! [`validate`] is the one door: UTF-8 JSON bytes in, a typed [`Body`] out, or
 //! [`ValidationErrors`] naming every field at fault by its dotted JSON path
@@ -13,10 +13,13 @@
 //!
 //! Code map: `read` is the field walker and the shared readers; `lang`, `values` and
 //! `codes` hold the shared value types; one module per kind (or group of kinds) holds
-//! that kind's struct, reader and tests.
+//! that kind's struct, reader and tests. `person` is the `by` attribution every
+//! person-written kind carries; `time` the RFC 3339 instants of events.
 
 mod agreement;
 pub mod codes;
+mod community;
+mod event;
 mod feedback;
 mod lang;
 mod offer;
@@ -25,7 +28,9 @@ mod practice;
 mod read;
 mod request;
 mod retraction;
+mod route;
 mod school;
+mod time;
 mod values;
 
 pub use agreement::{
@@ -38,6 +43,8 @@ pub use codes::{
     RegistrationStatus, ReportStatus, RouteStepStatus, RouteStepType, SchoolRole, Settlement,
     Visibility,
 };
+pub use community::{Community, CommunityAgreement, CommunityEntry, CommunityMembership};
+pub use event::{Event, EventRegistration, Organizer};
 pub use feedback::{Feedback, Replication};
 pub use lang::{LangMap, is_language_tag};
 pub use offer::{Capacity, Mentor, MentoringOffer};
@@ -49,7 +56,9 @@ pub use practice::{Author, Context, Evidence, Material, Measure, Practice};
 pub use read::{GRADE_MAX, GRADE_MIN, is_code};
 pub use request::{Goal, MentoringRequest};
 pub use retraction::Retraction;
+pub use route::{RouteGoal, RouteStep, SelfEducationRoute, StepRef};
 pub use school::SchoolProfile;
+pub use time::{DateTime, DateTimeError, utc_basic};
 pub use values::{Date, DateError, Period, Quantity};
 
 use serde::Serialize;
@@ -93,6 +102,18 @@ pub enum Body {
     MentoringClosure(MentoringClosure),
     /// `retraction`
     Retraction(Retraction),
+    /// `community`
+    Community(Community),
+    /// `community_membership`
+    CommunityMembership(CommunityMembership),
+    /// `community_entry`
+    CommunityEntry(CommunityEntry),
+    /// `event`
+    Event(Event),
+    /// `event_registration`
+    EventRegistration(EventRegistration),
+    /// `self_education_route`
+    SelfEducationRoute(SelfEducationRoute),
 }
 
 impl Body {
@@ -108,11 +129,18 @@ impl Body {
             Body::ProgressReport(_) => Kind::ProgressReport,
             Body::MentoringClosure(_) => Kind::MentoringClosure,
             Body::Retraction(_) => Kind::Retraction,
+            Body::Community(_) => Kind::Community,
+            Body::CommunityMembership(_) => Kind::CommunityMembership,
+            Body::CommunityEntry(_) => Kind::CommunityEntry,
+            Body::Event(_) => Kind::Event,
+            Body::EventRegistration(_) => Kind::EventRegistration,
+            Body::SelfEducationRoute(_) => Kind::SelfEducationRoute,
         }
     }
 
-    /// What to call the record in a list: the title, a school's name, a closure's
-    /// summary; `None` for kinds without one (feedback, acceptance, report, retraction).
+    /// What to call the record in a list: the title, a school's or community's name, a
+    /// closure's summary; `None` for kinds without one (feedback, acceptance, report,
+    /// retraction, membership, entry, registration, route).
     pub fn title(&self) -> Option<LangMap> {
         match self {
             Body::SchoolProfile(profile) => Some(profile.name.clone()),
@@ -120,10 +148,16 @@ impl Body {
             Body::MentoringRequest(request) => Some(request.title.clone()),
             Body::MentoringOffer(offer) => Some(offer.title.clone()),
             Body::MentoringClosure(closure) => Some(closure.summary.clone()),
+            Body::Community(community) => Some(community.name.clone()),
+            Body::Event(event) => Some(event.title.clone()),
             Body::Feedback(_)
             | Body::MentoringAcceptance(_)
             | Body::ProgressReport(_)
-            | Body::Retraction(_) => None,
+            | Body::Retraction(_)
+            | Body::CommunityMembership(_)
+            | Body::CommunityEntry(_)
+            | Body::EventRegistration(_)
+            | Body::SelfEducationRoute(_) => None,
         }
     }
 
@@ -150,6 +184,23 @@ impl Body {
             Body::ProgressReport(report) => vec![report.agreement],
             Body::MentoringClosure(closure) => vec![closure.agreement],
             Body::Retraction(retraction) => vec![retraction.doc],
+            Body::Community(_) => Vec::new(),
+            Body::CommunityMembership(membership) => {
+                vec![membership.community, membership.agreement_version]
+            }
+            Body::CommunityEntry(entry) => std::iter::once(entry.community)
+                .chain(entry.practices.iter().copied())
+                .collect(),
+            Body::Event(event) => event.organizer.map(Organizer::doc).into_iter().collect(),
+            Body::EventRegistration(registration) => vec![registration.event],
+            Body::SelfEducationRoute(route) => route
+                .steps
+                .iter()
+                .filter_map(|step| match step.reference {
+                    Some(StepRef::Doc(doc)) => Some(doc),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 }
@@ -183,6 +234,20 @@ pub fn validate(kind: Kind, bytes: &[u8], mode: Mode) -> Result<Body, Validation
             agreement::read_closure(&mut checker, &value).map(Body::MentoringClosure)
         }
         Kind::Retraction => retraction::read(&mut checker, &value).map(Body::Retraction),
+        Kind::Community => community::read_community(&mut checker, &value).map(Body::Community),
+        Kind::CommunityMembership => {
+            community::read_membership(&mut checker, &value).map(Body::CommunityMembership)
+        }
+        Kind::CommunityEntry => {
+            community::read_entry(&mut checker, &value).map(Body::CommunityEntry)
+        }
+        Kind::Event => event::read_event(&mut checker, &value).map(Body::Event),
+        Kind::EventRegistration => {
+            event::read_registration(&mut checker, &value).map(Body::EventRegistration)
+        }
+        Kind::SelfEducationRoute => {
+            route::read_route(&mut checker, &value).map(Body::SelfEducationRoute)
+        }
     };
     checker.finish(body)
 }
@@ -354,6 +419,18 @@ mod tests {
             (Kind::ProgressReport, &["agreement", "period", "status"]),
             (Kind::MentoringClosure, &["agreement", "outcome", "summary"]),
             (Kind::Retraction, &["doc"]),
+            (Kind::Community, &["name", "purpose", "scope", "agreement"]),
+            (
+                Kind::CommunityMembership,
+                &["community", "agreement_version", "by", "status"],
+            ),
+            (Kind::CommunityEntry, &["community", "step", "type", "text"]),
+            (
+                Kind::Event,
+                &["kind", "title", "starts_at", "ends_at", "mode", "language"],
+            ),
+            (Kind::EventRegistration, &["event", "by", "status"]),
+            (Kind::SelfEducationRoute, &["by"]),
         ];
         for (kind, required) in cases {
             let result = check(*kind, &json!({}), required);

@@ -280,7 +280,7 @@ pub(super) fn read_measure(checker: &mut Checker, path: &str, value: &Value) -> 
     })
 }
 
-fn read_material(checker: &mut Checker, path: &str, value: &Value) -> Option<Material> {
+pub(super) fn read_material(checker: &mut Checker, path: &str, value: &Value) -> Option<Material> {
     let mut object = Object::read(checker, path, value)?;
     let name = object.req(checker, "name", short_text);
     let media_type = object.opt(checker, "media_type", media_type);
