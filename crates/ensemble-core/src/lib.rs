@@ -7,6 +7,9 @@
 
 pub mod body;
 pub mod bundle;
+pub mod community;
+pub mod events;
+pub mod held;
 pub mod id;
 pub mod identity;
 pub mod kind;

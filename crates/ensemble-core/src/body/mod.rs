@@ -18,12 +18,12 @@
 
 mod agreement;
 pub mod codes;
-mod community;
-mod event;
+pub(crate) mod community;
+pub(crate) mod event;
 mod feedback;
 mod lang;
 mod offer;
-mod person;
+pub(crate) mod person;
 mod practice;
 mod read;
 mod request;
