@@ -30,6 +30,14 @@ const BASE_LEN: usize = 19;
 const FRACTION_DIGITS_MAX: usize = 9;
 /// Fraction digits kept: milliseconds.
 const FRACTION_DIGITS_KEPT: u32 = 3;
+/// Length of the `YYYY-MM-DD` part.
+const DATE_LEN: usize = 10;
+/// Latest hour of a day.
+const HOUR_MAX: i64 = 23;
+/// Days in a 400-year Gregorian era.
+const DAYS_PER_ERA: i64 = 146_097;
+/// Days from 0000-03-01 (the algorithm's epoch) to 1970-01-01.
+const UNIX_EPOCH_SHIFT_DAYS: i64 = 719_468;
 
 /// An instant written in RFC 3339 with an offset. Equal when written the same; ordered
 /// by the instant, then by the text (so two spellings of one instant still order
@@ -112,11 +120,11 @@ impl FromStr for DateTime {
         if bytes.len() < BASE_LEN || !text.is_ascii() {
             return Err(DateTimeError::Shape);
         }
-        let date: Date = text[..10].parse().map_err(|error| match error {
+        let date: Date = text[..DATE_LEN].parse().map_err(|error| match error {
             super::values::DateError::Shape => DateTimeError::Shape,
             super::values::DateError::NotOnCalendar => DateTimeError::OutOfRange,
         })?;
-        if !matches!(bytes[10], b'T' | b't') || bytes[13] != b':' || bytes[16] != b':' {
+        if !matches!(bytes[DATE_LEN], b'T' | b't') || bytes[13] != b':' || bytes[16] != b':' {
             return Err(DateTimeError::Shape);
         }
         let hour = two_digits(bytes, 11)?;
@@ -129,7 +137,11 @@ impl FromStr for DateTime {
             if digits == 0 || digits > FRACTION_DIGITS_MAX {
                 return Err(DateTimeError::Shape);
             }
-            for (index, byte) in after_dot.bytes().take(digits.min(3)).enumerate() {
+            for (index, byte) in after_dot
+                .bytes()
+                .take(digits.min(FRACTION_DIGITS_KEPT as usize))
+                .enumerate()
+            {
                 // Up to three digits, as milliseconds; the exponent is at most 2.
                 let exponent = FRACTION_DIGITS_KEPT - 1 - index as u32;
                 millis += i64::from(byte - b'0') * 10_i64.pow(exponent);
@@ -151,7 +163,7 @@ impl FromStr for DateTime {
             _ => return Err(DateTimeError::Shape),
         };
         // No leap seconds: a schedule never names 23:59:60.
-        if hour > 23 || minute >= SECONDS_PER_MINUTE || second >= SECONDS_PER_MINUTE {
+        if hour > HOUR_MAX || minute >= SECONDS_PER_MINUTE || second >= SECONDS_PER_MINUTE {
             return Err(DateTimeError::OutOfRange);
         }
         let days = days_from_civil(
@@ -209,14 +221,14 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let month_from_march = (month + 9) % 12;
     let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    era * DAYS_PER_ERA + day_of_era - UNIX_EPOCH_SHIFT_DAYS
 }
 
 /// The date of a day count since 1970-01-01 (the inverse of [`days_from_civil`]).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
+    let shifted = days + UNIX_EPOCH_SHIFT_DAYS;
+    let era = shifted.div_euclid(DAYS_PER_ERA);
+    let day_of_era = shifted - era * DAYS_PER_ERA;
     let year_of_era =
         (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
