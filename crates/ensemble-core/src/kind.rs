@@ -38,6 +38,18 @@ pub enum Kind {
     MembershipRevocation,
     /// A school's move from its old key to a new one, signed by both.
     KeyRotation,
+    /// A professional learning community: purpose, scope, agreement, design-cycle step.
+    Community,
+    /// A person's signature of a community's agreement version, or their leaving.
+    CommunityMembership,
+    /// A goal, plan item, outcome, measurement, analysis or meeting of a community.
+    CommunityEntry,
+    /// A network event: webinar, master class, seminar, open lesson…
+    Event,
+    /// A person's registration for an event, its cancellation, or their attendance.
+    EventRegistration,
+    /// A teacher's self-education route, when published to the network.
+    SelfEducationRoute,
 }
 
 /// Which network topic a kind travels on.
@@ -54,7 +66,7 @@ pub enum TopicFamily {
 
 impl Kind {
     /// Every kind, in wire-code order.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 19] = [
         Kind::SchoolProfile,
         Kind::Practice,
         Kind::Feedback,
@@ -68,6 +80,12 @@ impl Kind {
         Kind::MembershipGrant,
         Kind::MembershipRevocation,
         Kind::KeyRotation,
+        Kind::Community,
+        Kind::CommunityMembership,
+        Kind::CommunityEntry,
+        Kind::Event,
+        Kind::EventRegistration,
+        Kind::SelfEducationRoute,
     ];
 
     /// The one-byte code in the header.
@@ -86,6 +104,12 @@ impl Kind {
             Kind::MembershipGrant => 11,
             Kind::MembershipRevocation => 12,
             Kind::KeyRotation => 13,
+            Kind::Community => 14,
+            Kind::CommunityMembership => 15,
+            Kind::CommunityEntry => 16,
+            Kind::Event => 17,
+            Kind::EventRegistration => 18,
+            Kind::SelfEducationRoute => 19,
         }
     }
 
@@ -110,16 +134,30 @@ impl Kind {
             Kind::MembershipGrant => "membership_grant",
             Kind::MembershipRevocation => "membership_revocation",
             Kind::KeyRotation => "key_rotation",
+            Kind::Community => "community",
+            Kind::CommunityMembership => "community_membership",
+            Kind::CommunityEntry => "community_entry",
+            Kind::Event => "event",
+            Kind::EventRegistration => "event_registration",
+            Kind::SelfEducationRoute => "self_education_route",
         }
     }
 
     /// The topic family of this kind. A retraction travels with the kind it retracts,
-    /// which the publisher knows; on its own it defaults to the catalog.
+    /// which the publisher knows; on its own it defaults to the catalog. Communities,
+    /// events and routes are catalog material: schools browse them like practices.
     pub fn topic_family(self) -> TopicFamily {
         match self {
-            Kind::SchoolProfile | Kind::Practice | Kind::Feedback | Kind::Retraction => {
-                TopicFamily::Catalog
-            }
+            Kind::SchoolProfile
+            | Kind::Practice
+            | Kind::Feedback
+            | Kind::Retraction
+            | Kind::Community
+            | Kind::CommunityMembership
+            | Kind::CommunityEntry
+            | Kind::Event
+            | Kind::EventRegistration
+            | Kind::SelfEducationRoute => TopicFamily::Catalog,
             Kind::MentoringRequest
             | Kind::MentoringOffer
             | Kind::MentoringAcceptance
@@ -186,6 +224,18 @@ mod tests {
             assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
         }
         assert_eq!(Kind::from_code(0), None);
+        let fixed = [
+            (Kind::Community, 14, "community"),
+            (Kind::CommunityMembership, 15, "community_membership"),
+            (Kind::CommunityEntry, 16, "community_entry"),
+            (Kind::Event, 17, "event"),
+            (Kind::EventRegistration, 18, "event_registration"),
+            (Kind::SelfEducationRoute, 19, "self_education_route"),
+        ];
+        for (kind, code, name) in fixed {
+            assert_eq!((kind.code(), kind.as_str()), (code, name));
+            assert_eq!(kind.topic_family(), TopicFamily::Catalog);
+        }
         assert_eq!(Kind::from_code(200), None);
     }
 

@@ -8,7 +8,10 @@
 
 pub mod body;
 pub mod bundle;
+pub mod community;
+pub mod events;
 pub mod governance;
+pub mod held;
 pub mod id;
 pub mod identity;
 pub mod kind;

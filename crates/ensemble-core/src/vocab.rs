@@ -8,6 +8,10 @@
 //!
 //! Wording rule: the interface never says «ШНОР», «слабая школа» or «неуспешная
 //! школа»; it says «школа, получающая поддержку» or «школа-партнёр». A test enforces it.
+//!
+//! The vocabularies of people, communities, events and routes live in [`plc`].
+
+pub mod plc;
 
 /// One code with its labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +55,7 @@ impl Vocabulary {
 /// The licence new practices get unless the author picks another.
 pub const DEFAULT_LICENSE: &str = "CC-BY-4.0";
 
-const fn term(code: &'static str, ru: &'static str, en: &'static str) -> Term {
+pub(crate) const fn term(code: &'static str, ru: &'static str, en: &'static str) -> Term {
     Term { code, ru, en }
 }
 
@@ -593,6 +597,28 @@ pub static KINDS: &[Term] = &[
         "Membership revocation",
     ),
     term("key_rotation", "Смена ключа школы", "School key rotation"),
+    term(
+        "community",
+        "Профессиональное обучающееся сообщество",
+        "Learning community",
+    ),
+    term(
+        "community_membership",
+        "Подпись соглашения",
+        "Signing the agreement",
+    ),
+    term("community_entry", "Запись сообщества", "Community entry"),
+    term("event", "Мероприятие", "Event"),
+    term(
+        "event_registration",
+        "Регистрация на мероприятие",
+        "Event registration",
+    ),
+    term(
+        "self_education_route",
+        "Образовательный маршрут",
+        "Self-education route",
+    ),
 ];
 
 /// Every vocabulary, by name.
@@ -695,11 +721,14 @@ pub static VOCABULARIES: &[Vocabulary] = &[
     },
 ];
 
+/// Every vocabulary of this module and of [`plc`].
+pub fn all() -> impl Iterator<Item = &'static Vocabulary> {
+    VOCABULARIES.iter().chain(plc::VOCABULARIES)
+}
+
 /// The vocabulary called `name`.
 pub fn vocabulary(name: &str) -> Option<&'static Vocabulary> {
-    VOCABULARIES
-        .iter()
-        .find(|vocabulary| vocabulary.name == name)
+    all().find(|vocabulary| vocabulary.name == name)
 }
 
 /// The label of `code` in vocabulary `vocab` for a reader of `lang` (see
@@ -792,8 +821,7 @@ mod tests {
     ];
 
     fn all_terms() -> impl Iterator<Item = (&'static str, &'static Term)> {
-        VOCABULARIES
-            .iter()
+        all()
             .flat_map(|vocabulary| {
                 vocabulary
                     .terms
@@ -805,17 +833,15 @@ mod tests {
 
     #[test]
     fn names_and_codes_are_unique_and_well_formed() {
-        let mut names: Vec<&str> = VOCABULARIES
-            .iter()
-            .map(|vocabulary| vocabulary.name)
-            .collect();
+        let mut names: Vec<&str> = all().map(|vocabulary| vocabulary.name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), VOCABULARIES.len());
-        for vocabulary in VOCABULARIES.iter().chain([&Vocabulary {
+        assert_eq!(names.len(), all().count());
+        static UI_WORDS_VOCABULARY: Vocabulary = Vocabulary {
             name: "ui_words",
             terms: UI_WORDS,
-        }]) {
+        };
+        for vocabulary in all().chain([&UI_WORDS_VOCABULARY]) {
             let mut codes: Vec<&str> = vocabulary.terms.iter().map(|term| term.code).collect();
             codes.sort_unstable();
             codes.dedup();

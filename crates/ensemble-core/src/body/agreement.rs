@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::codes::{ActivityStatus, DeficitStatus, Outcome, ReportStatus};
 use super::lang::LangMap;
+use super::person::{Person, read_person};
 use super::read::{
     Checker, Object, SUMMARY, TEXT, TITLE, boolean, closed, code, date, lang_map, list,
     machine_translated, period, quantity, record_id, short_text,
@@ -49,6 +50,9 @@ pub struct MentoringAcceptance {
     pub review_dates: Vec<Date>,
     /// Planned end of the agreement.
     pub end: Option<Date>,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -72,6 +76,9 @@ pub struct ProgressReport {
     pub reflection: Option<LangMap>,
     /// The last report of the agreement.
     pub r#final: bool,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -122,6 +129,9 @@ pub struct MentoringClosure {
     pub outcome: Outcome,
     /// What was achieved (up to 1,000 characters).
     pub summary: LangMap,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -140,6 +150,7 @@ pub(super) fn read_acceptance(checker: &mut Checker, value: &Value) -> Option<Me
     let autonomy = object.req(checker, "autonomy", lang_map(TEXT));
     let review_dates = object.list(checker, "review_dates", date);
     let end = object.opt(checker, "end", date);
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(MentoringAcceptance {
@@ -150,6 +161,7 @@ pub(super) fn read_acceptance(checker: &mut Checker, value: &Value) -> Option<Me
         autonomy: autonomy?,
         review_dates,
         end,
+        by,
         machine_translated,
     })
 }
@@ -165,6 +177,7 @@ pub(super) fn read_report(checker: &mut Checker, value: &Value) -> Option<Progre
     let status = object.req(checker, "status", closed::<ReportStatus>);
     let reflection = object.opt(checker, "reflection", lang_map(TEXT));
     let r#final = object.opt(checker, "final", boolean);
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(ProgressReport {
@@ -176,6 +189,7 @@ pub(super) fn read_report(checker: &mut Checker, value: &Value) -> Option<Progre
         status: status?,
         reflection,
         r#final: r#final.unwrap_or(false),
+        by,
         machine_translated,
     })
 }
@@ -186,12 +200,14 @@ pub(super) fn read_closure(checker: &mut Checker, value: &Value) -> Option<Mento
     let agreement = object.req(checker, "agreement", record_id);
     let outcome = object.req(checker, "outcome", closed::<Outcome>);
     let summary = object.req(checker, "summary", lang_map(SUMMARY));
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(MentoringClosure {
         agreement: agreement?,
         outcome: outcome?,
         summary: summary?,
+        by,
         machine_translated,
     })
 }

@@ -221,6 +221,20 @@ closed_code! {
 }
 
 closed_code! {
+    /// The position of a person acting through their school's node (`by.role`).
+    PersonRole in "person_roles" {
+        /// A teacher.
+        Teacher = "teacher",
+        /// A methodologist.
+        Methodologist = "methodologist",
+        /// A school administrator.
+        Admin = "admin",
+        /// An invited expert.
+        Expert = "expert",
+    }
+}
+
+closed_code! {
     /// The role a membership grant gives a school in a members-only network.
     MemberRole in "member_roles" {
         /// A member school.
@@ -229,6 +243,184 @@ closed_code! {
         Mentor = "mentor",
         /// A regional hub node.
         Hub = "hub",
+    }
+}
+
+closed_code! {
+    /// Who a professional learning community is open to.
+    CommunityScope in "community_scopes" {
+        /// Teachers of one school.
+        School = "school",
+        /// Teachers of any school of the network.
+        Network = "network",
+    }
+}
+
+closed_code! {
+    /// A person's signature of a community's agreement, or its withdrawal.
+    MembershipStatus in "membership_statuses" {
+        /// Signed the agreement version named.
+        Joined = "joined",
+        /// Left the community.
+        Left = "left",
+    }
+}
+
+closed_code! {
+    /// What a community entry records.
+    EntryType in "entry_types" {
+        /// A goal or objective.
+        Goal = "goal",
+        /// A technique, method or instrument chosen.
+        Method = "method",
+        /// One item of the implementation plan.
+        PlanItem = "plan-item",
+        /// An expected learning outcome.
+        Outcome = "outcome",
+        /// A measurement of an indicator.
+        Measurement = "measurement",
+        /// An analysis of data.
+        Analysis = "analysis",
+        /// A change to teaching after analysis.
+        Adjustment = "adjustment",
+        /// A meeting, with its attendees and decisions.
+        Meeting = "meeting",
+    }
+}
+
+closed_code! {
+    /// What kind of event a network event is.
+    EventKind in "event_kinds" {
+        /// An online lecture with questions.
+        Webinar = "webinar",
+        /// A master class.
+        MasterClass = "master-class",
+        /// A seminar.
+        Seminar = "seminar",
+        /// A conference.
+        Conference = "conference",
+        /// A contest of teachers or pupils.
+        Contest = "contest",
+        /// A festival of projects.
+        Festival = "festival",
+        /// An open lesson others may watch.
+        OpenLesson = "open-lesson",
+        /// A consultation.
+        Consultation = "consultation",
+        /// A meeting of a professional learning community.
+        PlcMeeting = "plc-meeting",
+        /// An internship at a mentor school.
+        Internship = "internship",
+    }
+}
+
+closed_code! {
+    /// A person's registration for an event.
+    RegistrationStatus in "registration_statuses" {
+        /// Wants a place.
+        Registered = "registered",
+        /// Gave the place up.
+        Cancelled = "cancelled",
+        /// Was there: only the organizer school may say so.
+        Attended = "attended",
+    }
+}
+
+closed_code! {
+    /// What one step of a self-education route is.
+    RouteStepType in "route_step_types" {
+        /// Studying or applying a practice.
+        Practice = "practice",
+        /// Taking part in an event.
+        Event = "event",
+        /// Working in a professional learning community.
+        Community = "community",
+        /// Mentoring.
+        Mentoring = "mentoring",
+        /// A course of further training.
+        Course = "course",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+closed_code! {
+    /// How far one step of a self-education route has got.
+    RouteStepStatus in "route_step_statuses" {
+        /// Not started.
+        Planned = "planned",
+        /// Under way.
+        InProgress = "in-progress",
+        /// Finished.
+        Done = "done",
+    }
+}
+
+/// A step of the design cycle of a professional learning community (seed 004), written
+/// in JSON as its number 1–7. Ordered by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CycleStep {
+    /// 1 — problem, goals and objectives.
+    Goals = 1,
+    /// 2 — the technique, method or instrument that answers the problem.
+    Method = 2,
+    /// 3 — the implementation plan.
+    Plan = 3,
+    /// 4 — the learning outcomes pupils are to reach.
+    Outcomes = 4,
+    /// 5 — the monitoring scheme: instruments and schedule.
+    Monitoring = 5,
+    /// 6 — analysis of the data and adjustment of teaching.
+    Analysis = 6,
+    /// 7 — writing up the results and sharing them with other communities.
+    Sharing = 7,
+}
+
+impl CycleStep {
+    /// The name of the vocabulary in [`crate::vocab`] that labels the steps by
+    /// [`CycleStep::code`].
+    pub const VOCABULARY: &'static str = "plc_steps";
+
+    /// Every step, in cycle order.
+    pub const ALL: [CycleStep; 7] = [
+        CycleStep::Goals,
+        CycleStep::Method,
+        CycleStep::Plan,
+        CycleStep::Outcomes,
+        CycleStep::Monitoring,
+        CycleStep::Analysis,
+        CycleStep::Sharing,
+    ];
+
+    /// The step's number, 1–7, as written in JSON.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// The step numbered `number`, if it is 1–7.
+    pub fn from_number(number: u64) -> Option<CycleStep> {
+        CycleStep::ALL
+            .into_iter()
+            .find(|step| u64::from(step.number()) == number)
+    }
+
+    /// The step's vocabulary code (`goals`, `method`…), for its labels.
+    pub fn code(self) -> &'static str {
+        match self {
+            CycleStep::Goals => "goals",
+            CycleStep::Method => "method",
+            CycleStep::Plan => "plan",
+            CycleStep::Outcomes => "outcomes",
+            CycleStep::Monitoring => "monitoring",
+            CycleStep::Analysis => "analysis",
+            CycleStep::Sharing => "sharing",
+        }
+    }
+}
+
+impl Serialize for CycleStep {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u8(self.number())
     }
 }
 
@@ -264,6 +456,34 @@ mod tests {
         assert_labelled::<EvidenceLevel>();
         assert_labelled::<NetworkPolicy>();
         assert_labelled::<MemberRole>();
+        assert_labelled::<PersonRole>();
+        assert_labelled::<CommunityScope>();
+        assert_labelled::<MembershipStatus>();
+        assert_labelled::<EntryType>();
+        assert_labelled::<EventKind>();
+        assert_labelled::<RegistrationStatus>();
+        assert_labelled::<RouteStepType>();
+        assert_labelled::<RouteStepStatus>();
+    }
+
+    #[test]
+    fn cycle_steps_are_numbered_one_to_seven_and_labelled() {
+        let Some(vocabulary) = vocab::vocabulary(CycleStep::VOCABULARY) else {
+            panic!("no vocabulary {}", CycleStep::VOCABULARY);
+        };
+        let codes: Vec<&str> = CycleStep::ALL.iter().map(|step| step.code()).collect();
+        let terms: Vec<&str> = vocabulary.terms.iter().map(|term| term.code).collect();
+        assert_eq!(codes, terms);
+        for (index, step) in CycleStep::ALL.into_iter().enumerate() {
+            assert_eq!(usize::from(step.number()), index + 1);
+            assert_eq!(CycleStep::from_number(u64::from(step.number())), Some(step));
+        }
+        assert_eq!(CycleStep::from_number(0), None);
+        assert_eq!(CycleStep::from_number(8), None);
+        assert_eq!(
+            serde_json::to_string(&CycleStep::Analysis).unwrap_or_default(),
+            "6"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::codes::{AuthorRole, FeedbackKind};
 use super::lang::LangMap;
+use super::person::{Person, read_person};
 use super::practice::{Measure, read_measure};
 use super::read::{
     Checker, Object, TEXT, closed, code, grade, lang_map, machine_translated, period, record_id,
@@ -28,6 +29,9 @@ pub struct Feedback {
     pub replication: Option<Replication>,
     /// The author's position.
     pub author_role: Option<AuthorRole>,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -58,6 +62,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<Feedback> {
     let has_replication = object.has("replication");
     let replication = object.opt(checker, "replication", read_replication);
     let author_role = object.opt(checker, "author_role", closed::<AuthorRole>);
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     match (kind, has_replication) {
@@ -75,6 +80,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<Feedback> {
         text: text?,
         replication,
         author_role,
+        by,
         machine_translated,
     })
 }

@@ -1,5 +1,6 @@
-//! Typed record bodies and their validation: the JSON schemas of `domain.md` for the nine
-//! v1 kinds and the four governance kinds of members-only networks.
+//! Typed record bodies and their validation: the JSON schemas of `domain.md` for the v1
+//! kinds — the catalog and mentoring kinds, the governance kinds of members-only
+//! networks, and communities, events and routes.
 //!
 //! [`validate`] is the one door: UTF-8 JSON bytes in, a typed [`Body`] out, or
 //! [`ValidationErrors`] naming every field at fault by its dotted JSON path
@@ -12,22 +13,29 @@
 //! accept…): those rules need other records and live with the store.
 //!
 //! Code map: `read` is the field walker and the shared readers; `lang`, `values` and
-//! `codes` hold the shared value types (`timestamp` the RFC 3339 instants); one module
-//! per kind (or group of kinds) holds that kind's struct, reader and tests: `governance`
-//! the registrars' charter, grant and revocation, `rotation` the key rotation.
+//! `codes` hold the shared value types (`timestamp` the RFC 3339 instants of governance,
+//! `time` those of events); one module per kind (or group of kinds) holds that kind's
+//! struct, reader and tests: `governance` the registrars' charter, grant and revocation,
+//! `rotation` the key rotation, `person` the `by` attribution every person-written kind
+//! carries.
 
 mod agreement;
 pub mod codes;
+pub(crate) mod community;
+pub(crate) mod event;
 mod feedback;
 mod governance;
 mod lang;
 mod offer;
+pub(crate) mod person;
 mod practice;
 mod read;
 mod request;
 mod retraction;
 mod rotation;
+mod route;
 mod school;
+mod time;
 mod timestamp;
 mod values;
 
@@ -36,14 +44,21 @@ pub use agreement::{
     default_autonomy,
 };
 pub use codes::{
-    ActivityStatus, AuthorRole, ClosedCode, DeficitStatus, DeliveryMode, EvidenceLevel,
-    FeedbackKind, MemberRole, NetworkPolicy, Outcome, ReportStatus, SchoolRole, Settlement,
-    Visibility,
+    ActivityStatus, AuthorRole, ClosedCode, CommunityScope, CycleStep, DeficitStatus, DeliveryMode,
+    EntryType, EventKind, EvidenceLevel, FeedbackKind, MemberRole, MembershipStatus, NetworkPolicy,
+    Outcome, PersonRole, RegistrationStatus, ReportStatus, RouteStepStatus, RouteStepType,
+    SchoolRole, Settlement, Visibility,
 };
+pub use community::{Community, CommunityAgreement, CommunityEntry, CommunityMembership};
+pub use event::{Event, EventRegistration, Organizer};
 pub use feedback::{Feedback, Replication};
 pub use governance::{MembershipGrant, MembershipRevocation, NetworkCharter, REGISTRARS_MAX};
 pub use lang::{LangMap, is_language_tag, language_of, primary_subtag};
 pub use offer::{Capacity, Mentor, MentoringOffer};
+pub use person::{
+    PERSON_ID_MAX_CHARS, PERSON_ID_MIN_CHARS, PERSON_NAME_MAX_CHARS, PERSON_NAME_MIN_CHARS,
+    POSITION_MAX_CHARS, Person, PersonId, PersonIdError,
+};
 pub use practice::{Author, Context, Evidence, Material, Measure, Practice};
 pub use read::{GRADE_MAX, GRADE_MIN, is_code};
 pub use request::{Goal, MentoringRequest};
@@ -52,7 +67,9 @@ pub use rotation::{
     KeyRotation, ROTATION_DOMAIN, RotationError, RotationSignature, SIGNATURE_TEXT_LEN,
     SignatureTextError, key_rotation_body, rotation_message,
 };
+pub use route::{RouteGoal, RouteStep, SelfEducationRoute, StepRef};
 pub use school::SchoolProfile;
+pub use time::{DateTime, DateTimeError, utc_basic};
 pub use timestamp::{MS_PER_DAY, Timestamp, TimestampError, days_from_civil, utc_date};
 pub use values::{Date, DateError, Period, Quantity};
 
@@ -105,6 +122,18 @@ pub enum Body {
     MembershipRevocation(MembershipRevocation),
     /// `key_rotation`
     KeyRotation(KeyRotation),
+    /// `community`
+    Community(Community),
+    /// `community_membership`
+    CommunityMembership(CommunityMembership),
+    /// `community_entry`
+    CommunityEntry(CommunityEntry),
+    /// `event`
+    Event(Event),
+    /// `event_registration`
+    EventRegistration(EventRegistration),
+    /// `self_education_route`
+    SelfEducationRoute(SelfEducationRoute),
 }
 
 impl Body {
@@ -124,12 +153,18 @@ impl Body {
             Body::MembershipGrant(_) => Kind::MembershipGrant,
             Body::MembershipRevocation(_) => Kind::MembershipRevocation,
             Body::KeyRotation(_) => Kind::KeyRotation,
+            Body::Community(_) => Kind::Community,
+            Body::CommunityMembership(_) => Kind::CommunityMembership,
+            Body::CommunityEntry(_) => Kind::CommunityEntry,
+            Body::Event(_) => Kind::Event,
+            Body::EventRegistration(_) => Kind::EventRegistration,
+            Body::SelfEducationRoute(_) => Kind::SelfEducationRoute,
         }
     }
 
-    /// What to call the record in a list: the title, a school's or a network's name, a
+    /// What to call the record in a list: the title, a school's or community's name, a
     /// closure's summary; `None` for kinds without one (feedback, acceptance, report,
-    /// retraction, grant, revocation, key rotation).
+    /// retraction, membership, entry, registration, route).
     pub fn title(&self) -> Option<LangMap> {
         match self {
             Body::SchoolProfile(profile) => Some(profile.name.clone()),
@@ -138,6 +173,8 @@ impl Body {
             Body::MentoringOffer(offer) => Some(offer.title.clone()),
             Body::MentoringClosure(closure) => Some(closure.summary.clone()),
             Body::NetworkCharter(charter) => Some(charter.name.clone()),
+            Body::Community(community) => Some(community.name.clone()),
+            Body::Event(event) => Some(event.title.clone()),
             Body::Feedback(_)
             | Body::MentoringAcceptance(_)
             | Body::ProgressReport(_)
@@ -145,6 +182,10 @@ impl Body {
             | Body::MembershipGrant(_)
             | Body::MembershipRevocation(_)
             | Body::KeyRotation(_) => None,
+            Body::CommunityMembership(_)
+            | Body::CommunityEntry(_)
+            | Body::EventRegistration(_)
+            | Body::SelfEducationRoute(_) => None,
         }
     }
 
@@ -176,6 +217,23 @@ impl Body {
             | Body::MembershipGrant(_)
             | Body::MembershipRevocation(_)
             | Body::KeyRotation(_) => Vec::new(),
+            Body::Community(_) => Vec::new(),
+            Body::CommunityMembership(membership) => {
+                vec![membership.community, membership.agreement_version]
+            }
+            Body::CommunityEntry(entry) => std::iter::once(entry.community)
+                .chain(entry.practices.iter().copied())
+                .collect(),
+            Body::Event(event) => event.organizer.map(Organizer::doc).into_iter().collect(),
+            Body::EventRegistration(registration) => vec![registration.event],
+            Body::SelfEducationRoute(route) => route
+                .steps
+                .iter()
+                .filter_map(|step| match step.reference {
+                    Some(StepRef::Doc(doc)) => Some(doc),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 }
@@ -219,6 +277,20 @@ pub fn validate(kind: Kind, bytes: &[u8], mode: Mode) -> Result<Body, Validation
             governance::read_revocation(&mut checker, &value).map(Body::MembershipRevocation)
         }
         Kind::KeyRotation => rotation::read(&mut checker, &value).map(Body::KeyRotation),
+        Kind::Community => community::read_community(&mut checker, &value).map(Body::Community),
+        Kind::CommunityMembership => {
+            community::read_membership(&mut checker, &value).map(Body::CommunityMembership)
+        }
+        Kind::CommunityEntry => {
+            community::read_entry(&mut checker, &value).map(Body::CommunityEntry)
+        }
+        Kind::Event => event::read_event(&mut checker, &value).map(Body::Event),
+        Kind::EventRegistration => {
+            event::read_registration(&mut checker, &value).map(Body::EventRegistration)
+        }
+        Kind::SelfEducationRoute => {
+            route::read_route(&mut checker, &value).map(Body::SelfEducationRoute)
+        }
     };
     checker.finish(body)
 }
@@ -400,6 +472,18 @@ mod tests {
             ),
             (Kind::MembershipRevocation, &["network", "school", "reason"]),
             (Kind::KeyRotation, &["from", "to", "to_signature"]),
+            (Kind::Community, &["name", "purpose", "scope", "agreement"]),
+            (
+                Kind::CommunityMembership,
+                &["community", "agreement_version", "by", "status"],
+            ),
+            (Kind::CommunityEntry, &["community", "step", "type", "text"]),
+            (
+                Kind::Event,
+                &["kind", "title", "starts_at", "ends_at", "mode", "language"],
+            ),
+            (Kind::EventRegistration, &["event", "by", "status"]),
+            (Kind::SelfEducationRoute, &["by"]),
         ];
         for (kind, required) in cases {
             let result = check(*kind, &json!({}), required);

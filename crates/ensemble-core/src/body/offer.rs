@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::codes::DeliveryMode;
 use super::lang::LangMap;
+use super::person::{Person, read_person};
 use super::read::{
     Checker, Object, TEXT, TITLE, closed, code, date, grade, lang_map, machine_translated,
     positive, record_id, short_text,
@@ -40,6 +41,9 @@ pub struct MentoringOffer {
     pub terms: Option<LangMap>,
     /// Last day the offer stands.
     pub valid_until: Option<Date>,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -79,6 +83,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<MentoringOffe
     let evidence = object.list(checker, "evidence", record_id);
     let terms = object.opt(checker, "terms", lang_map(TEXT));
     let valid_until = object.opt(checker, "valid_until", date);
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(MentoringOffer {
@@ -94,6 +99,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<MentoringOffe
         evidence,
         terms,
         valid_until,
+        by,
         machine_translated,
     })
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::codes::{EvidenceLevel, Settlement};
 use super::lang::LangMap;
+use super::person::{Person, read_person};
 use super::read::{
     Checker, Object, SUMMARY, TEXT, TITLE, boolean, closed, code, count, date, file_hash, grade,
     join, lang_map, language_tags, license, machine_translated, media_type, plain_text, positive,
@@ -76,6 +77,9 @@ pub struct Practice {
     pub based_on: Vec<RecordId>,
     /// Mentoring requests this practice answers.
     pub responds_to: Vec<RecordId>,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -194,6 +198,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<Practice> {
     let community = object.opt(checker, "community", record_id);
     let based_on = object.list(checker, "based_on", record_id);
     let responds_to = object.list(checker, "responds_to", record_id);
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(Practice {
@@ -221,6 +226,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<Practice> {
         community,
         based_on,
         responds_to,
+        by,
         machine_translated,
     })
 }
@@ -291,7 +297,7 @@ pub(super) fn read_measure(checker: &mut Checker, path: &str, value: &Value) -> 
     })
 }
 
-fn read_material(checker: &mut Checker, path: &str, value: &Value) -> Option<Material> {
+pub(super) fn read_material(checker: &mut Checker, path: &str, value: &Value) -> Option<Material> {
     let mut object = Object::read(checker, path, value)?;
     let name = object.req(checker, "name", short_text);
     let media_type = object.opt(checker, "media_type", media_type);

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::codes::{DeliveryMode, Visibility};
 use super::lang::LangMap;
+use super::person::{Person, read_person};
 use super::read::{
     Checker, Object, TEXT, TITLE, closed, code, date, grade, lang_map, language_tags, list,
     machine_translated, period, quantity, short_text,
@@ -46,6 +47,9 @@ pub struct MentoringRequest {
     pub commitment: Option<LangMap>,
     /// Who may see the request; `region` when not given.
     pub visibility: Visibility,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -83,6 +87,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<MentoringRequ
     let language = object.req(checker, "language", language_tags);
     let commitment = object.opt(checker, "commitment", lang_map(TEXT));
     let visibility = object.opt(checker, "visibility", closed::<Visibility>);
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(MentoringRequest {
@@ -99,6 +104,7 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<MentoringRequ
         language: language?,
         commitment,
         visibility: visibility.unwrap_or(Visibility::Region),
+        by,
         machine_translated,
     })
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::lang::LangMap;
+use super::person::{Person, read_person};
 use super::read::{Checker, Object, TEXT, lang_map, machine_translated, record_id};
 use crate::RecordId;
 
@@ -15,6 +16,9 @@ pub struct Retraction {
     pub doc: RecordId,
     /// Why.
     pub reason: Option<LangMap>,
+    /// The person who wrote it through the school's node; absent = the school itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Person>,
     /// Languages of the maps above that were machine-translated.
     pub machine_translated: Vec<String>,
 }
@@ -24,11 +28,13 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<Retraction> {
     let mut object = Object::read(checker, "", value)?;
     let doc = object.req(checker, "doc", record_id);
     let reason = object.opt(checker, "reason", lang_map(TEXT));
+    let by = object.opt(checker, "by", read_person);
     let machine_translated = machine_translated(&mut object, checker);
     object.finish(checker);
     Some(Retraction {
         doc: doc?,
         reason,
+        by,
         machine_translated,
     })
 }
