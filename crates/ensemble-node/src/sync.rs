@@ -129,6 +129,14 @@ impl SyncScheduler {
         }
     }
 
+    /// The most records any peer's latest round left missing.
+    fn most_behind(&self) -> u64 {
+        self.stats
+            .lock()
+            .map(|stats| stats.values().map(|round| round.missing).max().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
     fn start(&self, peer: PeerId) -> bool {
         self.in_flight
             .lock()
@@ -306,6 +314,15 @@ pub async fn sync_with(node: &Node, peer: PeerId) -> SyncStats {
     }
     stats.last_sync_ms = ensemble_core::now_ms();
     node.sync_scheduler().record(peer, stats.clone());
+    let metrics = node.metrics();
+    metrics
+        .sync_records_behind
+        .set(crate::metrics::saturating_i64(node.sync_scheduler().most_behind()));
+    if stats.error.is_none() {
+        metrics
+            .sync_last_success
+            .set(crate::metrics::saturating_i64(stats.last_sync_ms / 1000));
+    }
     stats
 }
 
