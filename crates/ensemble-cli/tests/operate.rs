@@ -177,7 +177,11 @@ fn referenced_names(text: &str) -> BTreeSet<String> {
     }
     unquoted
         .split(|character: char| !(character.is_ascii_alphanumeric() || character == '_'))
-        .filter(|word| METRIC_PREFIXES.iter().any(|prefix| word.starts_with(prefix)))
+        .filter(|word| {
+            METRIC_PREFIXES
+                .iter()
+                .any(|prefix| word.starts_with(prefix))
+        })
         .map(str::to_string)
         .collect()
 }
@@ -292,7 +296,10 @@ fn the_daemon_notifies_systemd_and_logs_json_lines() {
     let length = socket.recv(&mut buffer).expect("a readiness message");
     let ready = String::from_utf8_lossy(&buffer[..length]).to_string();
     assert!(ready.lines().any(|line| line == "READY=1"), "{ready:?}");
-    assert!(ready.contains(&daemon.api), "status names the address: {ready:?}");
+    assert!(
+        ready.contains(&daemon.api),
+        "status names the address: {ready:?}"
+    );
     assert!(
         dir.join("node.json").exists(),
         "ready only once node.json is written"

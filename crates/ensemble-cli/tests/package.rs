@@ -141,7 +141,14 @@ fn build_package(temp: &Path) -> PathBuf {
         .env("CARGO_TARGET_DIR", &target)
         // --strip: the debug binary's symbols would make the package ten times
         // larger; --fast: this package is checked, not shipped.
-        .args(["deb", "-p", "ensemble-cli", "--no-build", "--strip", "--fast"])
+        .args([
+            "deb",
+            "-p",
+            "ensemble-cli",
+            "--no-build",
+            "--strip",
+            "--fast",
+        ])
         .arg("--output")
         .arg(&out));
     let debs: Vec<PathBuf> = std::fs::read_dir(&out)
@@ -212,7 +219,10 @@ fn check_binary_and_config(root: &Path, temp: &Path) {
     // The packaged config names no school, so `init` fills it in, as the unit's
     // --config reads it; a second init keeps the operator's file.
     let packaged = std::fs::read_to_string(root.join("etc/ensemble/config.toml")).expect("conf");
-    assert!(packaged.contains("sudo ensemble init"), "explains the next step");
+    assert!(
+        packaged.contains("sudo ensemble init"),
+        "explains the next step"
+    );
     let etc = temp.join("etc-ensemble");
     std::fs::create_dir_all(&etc).expect("etc");
     let config = etc.join("config.toml");
@@ -334,7 +344,10 @@ fn check_maintainer_scripts(control: &Path, temp: &Path) {
         let patched = original
             .replace(
                 "/usr/bin/deb-systemd-helper",
-                &recorders_dir.join("deb-systemd-helper").display().to_string(),
+                &recorders_dir
+                    .join("deb-systemd-helper")
+                    .display()
+                    .to_string(),
             )
             .replace("/run/systemd/system", &fake_run.display().to_string());
         let path = temp.join(format!("{name}.sh"));
@@ -369,9 +382,15 @@ fn check_maintainer_scripts(control: &Path, temp: &Path) {
         "deb-systemd-helper enable ensemble.service",
         "deb-systemd-invoke start ensemble.service",
     ] {
-        assert!(calls.contains(expected), "postinst: {expected} not in\n{calls}");
+        assert!(
+            calls.contains(expected),
+            "postinst: {expected} not in\n{calls}"
+        );
     }
-    let mode = std::fs::metadata(&state).expect("state dir").permissions().mode();
+    let mode = std::fs::metadata(&state)
+        .expect("state dir")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o750, "state directory closed to others");
 
     // The school's files, as `ensemble init` and the running node leave them.
@@ -382,9 +401,15 @@ fn check_maintainer_scripts(control: &Path, temp: &Path) {
     std::fs::write(sysroot.join("etc/ensemble/config.toml"), b"[school]\n").expect("conf");
 
     let calls = maintainer("prerm", &["remove"]);
-    assert!(calls.contains("deb-systemd-invoke stop ensemble.service"), "{calls}");
+    assert!(
+        calls.contains("deb-systemd-invoke stop ensemble.service"),
+        "{calls}"
+    );
     let calls = maintainer("postrm", &["remove"]);
-    assert!(calls.contains("deb-systemd-helper mask ensemble.service"), "{calls}");
+    assert!(
+        calls.contains("deb-systemd-helper mask ensemble.service"),
+        "{calls}"
+    );
     for kept in ["school.key", "store/db", "node.json"] {
         assert!(state.join(kept).exists(), "remove deleted {kept}");
     }
@@ -395,12 +420,24 @@ fn check_maintainer_scripts(control: &Path, temp: &Path) {
     std::fs::remove_file(sysroot.join("etc/ensemble/config.toml")).expect("conffile");
     std::fs::write(sysroot.join("etc/ensemble/config.toml.dpkg-old"), b"").expect("old");
     let calls = maintainer("postrm", &["purge"]);
-    assert!(calls.contains("deb-systemd-helper purge ensemble.service"), "{calls}");
+    assert!(
+        calls.contains("deb-systemd-helper purge ensemble.service"),
+        "{calls}"
+    );
     assert!(!calls.contains("deluser"), "the user is kept: {calls}");
-    assert!(state.join("school.key").exists(), "purge deleted the school key");
+    assert!(
+        state.join("school.key").exists(),
+        "purge deleted the school key"
+    );
     assert!(state.join("store/db").exists(), "purge deleted the records");
-    assert!(!state.join("node.json").exists(), "the runtime file is the service's");
-    assert!(!sysroot.join("etc/ensemble").exists(), "/etc/ensemble left behind");
+    assert!(
+        !state.join("node.json").exists(),
+        "the runtime file is the service's"
+    );
+    assert!(
+        !sysroot.join("etc/ensemble").exists(),
+        "/etc/ensemble left behind"
+    );
 
     // Purge of a node never initialised: nothing of the school's, nothing left.
     std::fs::remove_dir_all(&state).expect("clear");

@@ -317,7 +317,9 @@ pub async fn sync_with(node: &Node, peer: PeerId) -> SyncStats {
     let metrics = node.metrics();
     metrics
         .sync_records_behind
-        .set(crate::metrics::saturating_i64(node.sync_scheduler().most_behind()));
+        .set(crate::metrics::saturating_i64(
+            node.sync_scheduler().most_behind(),
+        ));
     if stats.error.is_none() {
         metrics
             .sync_last_success
