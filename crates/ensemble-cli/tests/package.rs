@@ -139,14 +139,16 @@ fn build_package(temp: &Path) -> PathBuf {
     run(Command::new(cargo())
         .current_dir(crate_dir().join("../.."))
         .env("CARGO_TARGET_DIR", &target)
-        // --strip: the debug binary's symbols would make the package ten times
-        // larger; --fast: this package is checked, not shipped.
+        // --strip and no dbgsym package: the debug binary's symbols would make the
+        // package ten times larger; --fast: this package is checked, not shipped.
         .args([
             "deb",
             "-p",
             "ensemble-cli",
             "--no-build",
             "--strip",
+            "--no-separate-debug-symbols",
+            "--no-dbgsym",
             "--fast",
         ])
         .arg("--output")
