@@ -5,6 +5,7 @@
 pub mod client;
 pub mod daemon;
 pub mod error;
+mod http_metrics;
 pub mod mentoring;
 pub mod search;
 pub mod server;

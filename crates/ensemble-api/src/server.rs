@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiError;
+use crate::http_metrics::HttpMetrics;
 use crate::views::{
     BlockView, Changed, FollowView, Health, Published, RecordPage, RecordView, RetractRequest,
     SyncNowRequest, Target,
@@ -34,13 +35,16 @@ const MAX_PAGE: usize = 500;
 pub struct AppState {
     pub(crate) node: Node,
     pub(crate) token: Arc<str>,
+    pub(crate) http_metrics: HttpMetrics,
 }
 
 /// Builds the router for a node and its API token.
 pub fn router(node: Node, token: String) -> Router {
+    let http_metrics = HttpMetrics::new();
     let state = AppState {
         node,
         token: token.into(),
+        http_metrics: http_metrics.clone(),
     };
     let records = Router::new()
         .route("/api/v1/status", get(status))
@@ -72,6 +76,11 @@ pub fn router(node: Node, token: String) -> Router {
         .merge(crate::mentoring::routes())
         .merge(crate::search::routes())
         .merge(crate::web::routes())
+        // Last, so it wraps every route above and sees each one's matched template.
+        .layer(axum::middleware::from_fn_with_state(
+            http_metrics,
+            crate::http_metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -146,7 +155,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.node.metrics_text(),
+        state.http_metrics.append_to(state.node.metrics_text()),
     )
         .into_response()
 }

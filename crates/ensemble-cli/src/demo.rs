@@ -15,7 +15,7 @@ use ensemble_core::{Kind, RecordId};
 use ensemble_node::config;
 use ensemble_node::data_dir;
 
-use crate::run::{init_tracing, wait_for_signal};
+use crate::run::{LogFormat, init_tracing, wait_for_signal};
 
 /// How long the demo waits for its nodes to connect and replicate.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,6 +26,9 @@ pub struct DemoArgs {
     /// Start, check that the nodes replicate, print the addresses and exit (for CI).
     #[arg(long)]
     check: bool,
+    /// Log line format on stderr.
+    #[arg(long, value_enum, default_value_t, env = "ENSEMBLE_LOG_FORMAT")]
+    log_format: LogFormat,
 }
 
 struct Member {
@@ -88,7 +91,7 @@ fn practice_count() -> usize {
 /// Runs the demo; with `dir` (the global `--data-dir`) the three data directories are
 /// kept under it, else in a temporary directory removed at exit.
 pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
-    init_tracing();
+    init_tracing(args.log_format);
     let temporary;
     let root: PathBuf = match &dir {
         Some(dir) => dir.clone(),
@@ -237,7 +240,7 @@ async fn start_member(dir: &Path, member: &Member, bootstrap: Vec<String>) -> Re
     let roles = vec![member.role.to_string()];
     let text = config::render_initial(member.name, NETWORK, &roles, NETWORK);
     if !dir.join(data_dir::KEY_FILE).exists() {
-        data_dir::init(dir, &text, false)?;
+        data_dir::init(dir, Some(&text), false)?;
     }
     let key = data_dir::load_key(dir)?;
     let token = data_dir::load_token(dir)?;

@@ -5,7 +5,10 @@
 //! and the API token) or `--api URL --token TOKEN`.
 
 mod demo;
+mod man;
 mod mentoring;
+#[cfg(unix)]
+mod notify;
 mod run;
 mod search;
 
@@ -13,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use ensemble_api::Client;
 use ensemble_node::config;
 use ensemble_node::data_dir::{self, NodeFile};
@@ -113,6 +116,13 @@ enum Command {
     /// Mentoring between schools: requests, offers ranked by fit, agreements, reports.
     #[command(subcommand)]
     Mentoring(mentoring::MentoringCommand),
+    /// Write the manual pages (roff) into a directory; packaging runs it.
+    #[command(hide = true)]
+    Man {
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -129,7 +139,12 @@ struct InitArgs {
     /// Network id (default: the region).
     #[arg(long)]
     network: Option<String>,
-    /// Replace an existing identity (the old key is lost).
+    /// Where to write the commented config (default: DATA_DIR/config.toml; a packaged
+    /// install reads /etc/ensemble/config.toml). A file that already names a school is
+    /// kept unless --force.
+    #[arg(long, env = "ENSEMBLE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Replace an existing identity (the old key is lost) and config.
     #[arg(long)]
     force: bool,
 }
@@ -435,6 +450,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Profile(command) => mentoring::profile(global, command).await,
         Command::Schools => mentoring::schools(global).await,
         Command::Mentoring(command) => mentoring::mentoring(global, command).await,
+        Command::Man { out } => man::write_pages(Cli::command(), &out, global.json),
     }
 }
 
@@ -485,23 +501,60 @@ fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
     config::File::parse(&text)
         .map_err(|error| anyhow!(error))?
         .into_options(dir.clone())?;
-    let created = data_dir::init(&dir, &text, args.force)?;
+    let default_config = dir.join(data_dir::CONFIG_FILE);
+    let config_path = args.config.clone().unwrap_or(default_config.clone());
+    let write_config = args.force || !names_a_school(&config_path)?;
+    let in_data_dir = config_path == default_config;
+    let created = data_dir::init(
+        &dir,
+        (write_config && in_data_dir).then_some(text.as_str()),
+        args.force,
+    )?;
+    if write_config && !in_data_dir {
+        // Outside the data directory (/etc/ensemble/config.toml): the file stays
+        // root's and world-readable like any file in /etc; it holds no secret.
+        std::fs::write(&config_path, &text)
+            .with_context(|| format!("cannot write {}", config_path.display()))?;
+    }
     let school_id = created.key.school_id().to_string();
     let peer_id = ensemble_node::peer_id_for(&created.key).to_string();
     if global.json {
-        print_json(
-            &serde_json::json!({"school_id": school_id, "peer_id": peer_id, "data_dir": dir}),
-        )?;
+        print_json(&serde_json::json!({
+            "school_id": school_id,
+            "peer_id": peer_id,
+            "data_dir": dir,
+            "config": config_path,
+            "config_written": write_config,
+        }))?;
     } else {
         println!("school id: {school_id}");
         println!("peer id:   {peer_id}");
         println!("data dir:  {}", dir.display());
+        if write_config {
+            println!("config:    {}", config_path.display());
+        } else {
+            println!(
+                "config:    {} (kept: it already names a school; --force replaces it)",
+                config_path.display()
+            );
+        }
         println!(
             "back up {} — it is the school's identity",
             dir.join(data_dir::KEY_FILE).display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the config file at `path` exists and already names a school: `init` keeps
+/// such a file (an operator's work) and fills in one that does not (the packaged
+/// template, whose `[school]` keys are commented out).
+fn names_a_school(path: &Path) -> Result<bool> {
+    if !path.exists() {
+        return Ok(false);
+    }
+    let file = config::File::read(path)?;
+    Ok(file.school.name.is_some())
 }
 
 async fn practice(global: &Global, command: PracticeCommand) -> Result<ExitCode> {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use ensemble_api::Daemon;
 use ensemble_node::config;
 use ensemble_node::data_dir::{self, NodeFile};
@@ -26,22 +26,54 @@ pub struct RunArgs {
     #[arg(long)]
     no_mdns: bool,
     /// Config file (default: DATA_DIR/config.toml).
-    #[arg(long)]
+    #[arg(long, env = "ENSEMBLE_CONFIG")]
     config: Option<PathBuf>,
+    /// Log line format on stderr.
+    #[arg(long, value_enum, default_value_t, env = "ENSEMBLE_LOG_FORMAT")]
+    log_format: LogFormat,
 }
 
-/// Sets up `RUST_LOG`-filtered logging once.
-pub fn init_tracing() {
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers (Vector, Promtail, Filebeat…).
+    Json,
+}
+
+/// Log filter when `RUST_LOG` is unset: our events, and only warnings from the
+/// chatty dependencies.
+const DEFAULT_LOG_FILTER: &str = "info,sled=warn,libp2p=warn";
+
+/// Sets up `RUST_LOG`-filtered logging on stderr once.
+pub fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sled=warn,libp2p=warn"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        // Colour codes only for a person at a terminal: journald and log files would
+        // store them as noise.
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        // Spans flattened into each line so the node's short id travels with every
+        // event; a shipper then needs no span reconstruction.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 pub async fn run(dir: PathBuf, args: RunArgs) -> Result<ExitCode> {
-    init_tracing();
+    init_tracing(args.log_format);
     let key = data_dir::load_key(&dir)?;
     let token = data_dir::load_token(&dir)?;
     let config_path = args
@@ -72,8 +104,14 @@ pub async fn run(dir: PathBuf, args: RunArgs) -> Result<ExitCode> {
         daemon.node.options().name,
         daemon.api_url
     );
+    // Ready only now: HTTP answers and node.json names the address, so whatever
+    // systemd starts after this unit can use the node at once.
+    #[cfg(unix)]
+    crate::notify::ready(&daemon.api_url);
     wait_for_signal().await;
     info!("shutting down");
+    #[cfg(unix)]
+    crate::notify::stopping();
     daemon.stop().await;
     NodeFile::remove(&dir);
     Ok(ExitCode::SUCCESS)

@@ -8,6 +8,11 @@
 //! DIR/store/       sled database
 //! DIR/node.json    written while the node serves: API address, listen addrs, pid
 //! ```
+//!
+//! On a packaged install the directory (`/var/lib/ensemble`) belongs to the service's
+//! own user while the administrator runs `ensemble init` as root: what `init` creates
+//! then takes the owner of the directory it is created in, so the service can read its
+//! key.
 
 use std::fs;
 use std::io::Write;
@@ -90,20 +95,100 @@ pub struct Initialised {
     pub token: String,
 }
 
-/// Creates a data directory with a new school key, an API token and `config_text`.
-pub fn init(dir: &Path, config_text: &str, force: bool) -> Result<Initialised, Error> {
+/// Creates a data directory with a new school key, an API token and, when given,
+/// `DIR/config.toml` holding `config_text`.
+///
+/// Run by root inside a directory another user owns (the packaged
+/// `/var/lib/ensemble`, owned by the `ensemble` user), everything it creates is given
+/// to that user; the key stays mode 0600.
+pub fn init(dir: &Path, config_text: Option<&str>, force: bool) -> Result<Initialised, Error> {
     let key_path = dir.join(KEY_FILE);
     if key_path.exists() && !force {
         return Err(Error::Exists(dir.to_path_buf()));
     }
+    let owner = inherited_owner(dir);
+    let mut created: Vec<PathBuf> = missing_ancestors(dir);
     fs::create_dir_all(dir).map_err(io(dir))?;
     let key = SchoolKey::generate().map_err(|error| Error::Random(error.to_string()))?;
     let token = new_token()?;
     write_private(&key_path, &key.seed())?;
-    write_private(&dir.join(TOKEN_FILE), token.as_bytes())?;
-    let config_path = dir.join(CONFIG_FILE);
-    fs::write(&config_path, config_text).map_err(io(&config_path))?;
+    created.push(key_path);
+    let token_path = dir.join(TOKEN_FILE);
+    write_private(&token_path, token.as_bytes())?;
+    created.push(token_path);
+    if let Some(config_text) = config_text {
+        let config_path = dir.join(CONFIG_FILE);
+        fs::write(&config_path, config_text).map_err(io(&config_path))?;
+        created.push(config_path);
+    }
+    if let Some(owner) = owner {
+        for path in &created {
+            owner.apply(path)?;
+        }
+    }
     Ok(Initialised { key, token })
+}
+
+/// A file owner: user and group ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Owner {
+    uid: u32,
+    gid: u32,
+}
+
+impl Owner {
+    #[cfg(unix)]
+    fn apply(self, path: &Path) -> Result<(), Error> {
+        std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid)).map_err(io(path))
+    }
+
+    #[cfg(not(unix))]
+    fn apply(self, _path: &Path) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// The owner that what `init` creates under `dir` should get: when root creates it in
+/// a directory (`dir` itself or its nearest existing ancestor) that belongs to another
+/// user. `None` otherwise: files then belong to whoever runs `init`, as usual.
+#[cfg(unix)]
+fn inherited_owner(dir: &Path) -> Option<Owner> {
+    use std::os::unix::fs::MetadataExt;
+    if !rustix::process::geteuid().is_root() {
+        return None;
+    }
+    let existing = dir
+        .ancestors()
+        .map(|path| {
+            // A relative path's last ancestor is "": the working directory.
+            if path.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                path
+            }
+        })
+        .find(|path| path.exists())?;
+    let metadata = fs::metadata(existing).ok()?;
+    (metadata.uid() != 0).then(|| Owner {
+        uid: metadata.uid(),
+        gid: metadata.gid(),
+    })
+}
+
+#[cfg(not(unix))]
+fn inherited_owner(_dir: &Path) -> Option<Owner> {
+    None
+}
+
+/// The directories `create_dir_all(dir)` is about to create, outermost first.
+fn missing_ancestors(dir: &Path) -> Vec<PathBuf> {
+    let mut missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|path| !path.as_os_str().is_empty() && !path.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    missing.reverse();
+    missing
 }
 
 /// A 256-bit random token in hex.
@@ -191,7 +276,7 @@ mod tests {
     #[test]
     fn init_writes_a_private_key_and_refuses_to_overwrite() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let created = init(dir.path(), "[school]\n", false).expect("init");
+        let created = init(dir.path(), Some("[school]\n"), false).expect("init");
         let key = load_key(dir.path()).expect("load");
         assert_eq!(key.school_id(), created.key.school_id());
         assert_eq!(load_token(dir.path()).expect("token"), created.token);
@@ -204,8 +289,51 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(matches!(init(dir.path(), "", false), Err(Error::Exists(_))));
-        let replaced = init(dir.path(), "", true).expect("forced");
+        assert!(matches!(
+            init(dir.path(), None, false),
+            Err(Error::Exists(_))
+        ));
+        let replaced = init(dir.path(), None, true).expect("forced");
         assert_ne!(replaced.key.school_id(), created.key.school_id());
+    }
+
+    /// Root running `init` inside a directory another user owns (the packaged
+    /// `/var/lib/ensemble`) hands every new file and directory to that user.
+    #[cfg(unix)]
+    #[test]
+    fn init_by_root_gives_new_files_the_owner_of_the_directory() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("SKIPPED: needs root to create files for another user");
+            return;
+        }
+        /// An id no account on a test machine uses, standing for the service's user.
+        const SERVICE_ID: u32 = 64_123;
+        let temp = tempfile::tempdir().expect("temp dir");
+        let state = temp.path().join("state");
+        fs::create_dir(&state).expect("state dir");
+        std::os::unix::fs::chown(&state, Some(SERVICE_ID), Some(SERVICE_ID)).expect("chown");
+        let dir = state.join("school").join("node");
+        init(&dir, Some("[school]\n"), false).expect("init");
+        for path in [
+            state.join("school"),
+            dir.clone(),
+            dir.join(KEY_FILE),
+            dir.join(TOKEN_FILE),
+            dir.join(CONFIG_FILE),
+        ] {
+            let metadata = fs::metadata(&path).expect("created");
+            assert_eq!(
+                (metadata.uid(), metadata.gid()),
+                (SERVICE_ID, SERVICE_ID),
+                "{}",
+                path.display()
+            );
+        }
+        let mode = fs::metadata(dir.join(KEY_FILE))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key stays private to its owner");
     }
 }

@@ -314,6 +314,9 @@ impl Node {
 
     /// Prometheus text exposition of every metric (ours and libp2p's).
     pub fn metrics_text(&self) -> String {
+        self.inner
+            .metrics
+            .refresh_disk(&self.inner.options.data_dir);
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.inner.registry).is_err() {
             warn!("metrics encoding failed");

@@ -32,6 +32,17 @@ pub async fn sync_with(node: &Node, peer: PeerId) -> SyncStats {
     }
     stats.last_sync_ms = ensemble_core::now_ms();
     node.sync_scheduler().record(peer, stats.clone());
+    let metrics = node.metrics();
+    metrics
+        .sync_records_behind
+        .set(crate::metrics::saturating_i64(
+            node.sync_scheduler().most_behind(),
+        ));
+    if stats.error.is_none() {
+        metrics
+            .sync_last_success
+            .set(crate::metrics::saturating_i64(stats.last_sync_ms / 1000));
+    }
     stats
 }
 

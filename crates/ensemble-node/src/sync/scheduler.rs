@@ -96,6 +96,14 @@ impl SyncScheduler {
         }
     }
 
+    /// The most records any peer's latest round left missing (the sync-lag gauge).
+    pub(crate) fn most_behind(&self) -> u64 {
+        self.stats
+            .lock()
+            .map(|stats| stats.values().map(|round| round.missing).max().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
     /// Marks a round with `peer` as started; false when one is already running.
     fn start(&self, peer: PeerId) -> bool {
         self.in_flight
