@@ -96,7 +96,7 @@ pub async fn start_in(dir: &Path, spec: Spec) -> Result<TestNode> {
         &["school".to_string()],
         &spec.network,
     );
-    let mut file = config::File::parse(&text).map_err(anyhow::Error::msg)?;
+    let mut file = config::File::parse(&text)?;
     file.network.listen = Some(vec!["/ip4/127.0.0.1/tcp/0".into()]);
     file.network.bootstrap = Some(spec.bootstrap.iter().map(ToString::to_string).collect());
     file.network.mdns = Some(false);

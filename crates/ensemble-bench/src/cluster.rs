@@ -35,7 +35,7 @@ pub fn node_key(name: &str) -> SchoolKey {
 /// Production options for a loopback node in `dir`, dialling `bootstrap` at start.
 pub fn options(dir: &Path, name: &str, bootstrap: &[Multiaddr]) -> Result<Options> {
     let text = config::render_initial(name, NETWORK, &["school".to_string()], NETWORK);
-    let mut file = config::File::parse(&text).map_err(anyhow::Error::msg)?;
+    let mut file = config::File::parse(&text)?;
     file.network.listen = Some(vec!["/ip4/127.0.0.1/tcp/0".into()]);
     file.network.bootstrap = Some(bootstrap.iter().map(ToString::to_string).collect());
     file.network.mdns = Some(false);

@@ -15,7 +15,7 @@ mod search;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use ensemble_api::Client;
 use ensemble_node::config;
@@ -498,9 +498,7 @@ fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
     let network = args.network.clone().unwrap_or_else(|| args.region.clone());
     let text = config::render_initial(&args.name, &args.region, &args.roles, &network);
     // Validate before writing anything, naming every key at fault.
-    config::File::parse(&text)
-        .map_err(|error| anyhow!(error))?
-        .into_options(dir.clone())?;
+    config::File::parse(&text)?.into_options(dir.clone())?;
     let default_config = dir.join(data_dir::CONFIG_FILE);
     let config_path = args.config.clone().unwrap_or(default_config.clone());
     let write_config = args.force || !names_a_school(&config_path)?;

@@ -66,6 +66,22 @@ pub struct Config {
 /// connections between gossip bursts and loses the peer's subscriptions.
 pub const MIN_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Default [`Config::idle_timeout`]: twice the minimum, so a link that carries a gossip
+/// heartbeat now and then never idles out, while a dead peer's slot is freed in minutes.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default gossipsub heartbeat: mesh maintenance and IHAVE gossip once a second, the
+/// libp2p default, cheap at a region's size.
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+/// Default delay of the first heartbeat: short, so that a freshly started node builds
+/// its mesh at once instead of after libp2p's default 5 s.
+pub const DEFAULT_HEARTBEAT_INITIAL_DELAY: Duration = Duration::from_millis(100);
+/// Default cap on established connections: a hub serves a region of a few hundred
+/// schools; a school node needs a handful.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 256;
+/// Default connections per peer: one plus one for a simultaneous dial, which the
+/// duplicate-connection rule then closes.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: u32 = 2;
+
 impl Default for Config {
     fn default() -> Config {
         Config {
@@ -74,11 +90,11 @@ impl Default for Config {
             bootstrap: Vec::new(),
             mdns: false,
             hub: false,
-            idle_timeout: Duration::from_secs(120),
-            heartbeat_interval: Duration::from_secs(1),
-            heartbeat_initial_delay: Duration::from_millis(100),
-            max_connections: 256,
-            max_connections_per_peer: 2,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            heartbeat_initial_delay: DEFAULT_HEARTBEAT_INITIAL_DELAY,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_peer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
         }
     }
 }

@@ -17,12 +17,9 @@ pub const DEFAULT_P2P_PORT: u16 = 4710;
 /// Default sync period: often enough that a school that was offline catches up within
 /// minutes, rarely enough to cost nothing when in sync (one small round trip per peer).
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_secs(300);
-/// Default idle timeout: libp2p's 10 s default would drop quiet school links; gossip
-/// heartbeats keep busy links alive anyway.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Roles a school can declare.
-pub const ROLES: &[&str] = &["mentor", "supported", "hub", "school"];
+/// Default idle timeout: libp2p's 10 s default would drop quiet school links; the network
+/// layer owns the value (and its minimum), the configuration only overrides it.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = ensemble_net::DEFAULT_IDLE_TIMEOUT;
 
 /// A configuration problem, naming the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +41,22 @@ pub enum ConfigError {
         message: String,
     },
     /// Values that parse but make no sense; every key at fault is named.
-    #[error("invalid configuration: {0}")]
-    Invalid(String),
+    #[error("invalid configuration: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+}
+
+/// TOML syntax or an unknown key, in the parser's words (they name the key and line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SyntaxError(pub String);
+
+/// The role a school declares when its configuration names none.
+pub const DEFAULT_ROLE: &str = "school";
+
+/// The configuration key a profile field comes from: `name.en` is `name`, `roles[1]` is
+/// `roles`.
+fn profile_key(field: &str) -> &str {
+    field.split(['.', '[']).next().unwrap_or(field)
 }
 
 /// The file's schema.
@@ -158,34 +169,37 @@ impl File {
             path: path.to_path_buf(),
             source,
         })?;
-        File::parse(&text).map_err(|message| ConfigError::Parse {
+        File::parse(&text).map_err(|error| ConfigError::Parse {
             path: path.to_path_buf(),
-            message,
+            message: error.0,
         })
     }
 
-    /// Parses config text.
-    pub fn parse(text: &str) -> Result<File, String> {
-        toml::from_str(text).map_err(|error| error.to_string().trim().to_string())
+    /// Parses config text (syntax and key names; values are judged by
+    /// [`File::into_options`]).
+    pub fn parse(text: &str) -> Result<File, SyntaxError> {
+        toml::from_str(text).map_err(|error| SyntaxError(error.to_string().trim().to_string()))
     }
 
     /// Applies defaults and validates into [`Options`], naming every key at fault.
     pub fn into_options(self, data_dir: PathBuf) -> Result<Options, ConfigError> {
         let mut faults = Vec::new();
         let name = self.school.name.unwrap_or_default();
-        if name.trim().is_empty() || name.chars().count() > 160 {
-            faults.push("school.name: must be 1–160 characters".to_string());
-        }
         let region = self.school.region.unwrap_or_default();
-        if !is_network_id(&region) {
-            faults.push("school.region: must be a lowercase code such as ru-tat".to_string());
-        }
-        let roles = self.school.roles.unwrap_or_else(|| vec!["school".into()]);
-        if roles.is_empty() || roles.iter().any(|role| !ROLES.contains(&role.as_str())) {
-            faults.push(format!(
-                "school.roles: each must be one of {}",
-                ROLES.join(", ")
-            ));
+        let roles = self
+            .school
+            .roles
+            .unwrap_or_else(|| vec![DEFAULT_ROLE.to_string()]);
+        // The school's profile is published from these three keys at start: judge them by
+        // the profile's own rules, so a name accepted here is never refused by `run`.
+        if let Err(errors) = ensemble_core::body::configured_profile(&name, &region, &roles) {
+            for error in errors.errors {
+                faults.push(format!(
+                    "school.{}: {}",
+                    profile_key(&error.field),
+                    error.message
+                ));
+            }
         }
         let network = self.school.network.unwrap_or_else(|| region.clone());
         if !is_network_id(&network) {
@@ -196,11 +210,20 @@ impl File {
             .idle_timeout_secs
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_IDLE_TIMEOUT);
-        if idle_timeout < Duration::from_secs(60) {
-            faults.push("network.idle_timeout_secs: must be at least 60".to_string());
+        if idle_timeout < ensemble_net::MIN_IDLE_TIMEOUT {
+            faults.push(format!(
+                "network.idle_timeout_secs: must be at least {}",
+                ensemble_net::MIN_IDLE_TIMEOUT.as_secs()
+            ));
         }
-        let max_connections = self.network.max_connections.unwrap_or(256);
-        let max_connections_per_peer = self.network.max_connections_per_peer.unwrap_or(2);
+        let max_connections = self
+            .network
+            .max_connections
+            .unwrap_or(ensemble_net::DEFAULT_MAX_CONNECTIONS);
+        let max_connections_per_peer = self
+            .network
+            .max_connections_per_peer
+            .unwrap_or(ensemble_net::DEFAULT_MAX_CONNECTIONS_PER_PEER);
         if max_connections == 0 || max_connections_per_peer == 0 {
             faults.push("network.max_connections*: must be at least 1".to_string());
         }
@@ -247,9 +270,9 @@ impl File {
                 max_connections_per_peer,
                 api_listen,
                 sync_interval,
-                heartbeat_interval: Duration::from_secs(1),
+                heartbeat_interval: ensemble_net::DEFAULT_HEARTBEAT_INTERVAL,
             }),
-            _ => Err(ConfigError::Invalid(faults.join("; "))),
+            _ => Err(ConfigError::Invalid(faults)),
         }
     }
 }
@@ -327,7 +350,7 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_are_named() {
         let error = File::parse("[school]\nnmae = \"x\"\n").expect_err("unknown key");
-        assert!(error.contains("nmae"), "{error}");
+        assert!(error.to_string().contains("nmae"), "{error}");
         let text = "[school]\nname = \"\"\nregion = \"RU\"\n[network]\nidle_timeout_secs = 5\n[api]\nlisten = \"nowhere\"\n";
         let error = File::parse(text)
             .expect("parses")

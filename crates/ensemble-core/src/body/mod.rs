@@ -68,7 +68,7 @@ pub use rotation::{
     SignatureTextError, key_rotation_body, rotation_message,
 };
 pub use route::{RouteGoal, RouteStep, SelfEducationRoute, StepRef};
-pub use school::SchoolProfile;
+pub use school::{SchoolProfile, configured_profile};
 pub use time::{DateTime, DateTimeError, utc_basic};
 pub use timestamp::{MS_PER_DAY, Timestamp, TimestampError, days_from_civil, utc_date};
 pub use values::{Date, DateError, Period, Quantity};

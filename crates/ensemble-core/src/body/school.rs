@@ -81,6 +81,26 @@ pub(super) fn read(checker: &mut Checker, value: &Value) -> Option<SchoolProfile
     })
 }
 
+/// The profile a node publishes from its configuration: its name (keyed by the
+/// language it is written in), region and roles, as body bytes, validated exactly as any
+/// profile is. `init`, the configuration loader and the profile published at start-up all
+/// go through here, so a name `init` accepts is one `run` can publish.
+pub fn configured_profile(
+    name: &str,
+    region: &str,
+    roles: &[String],
+) -> Result<Vec<u8>, crate::ValidationErrors> {
+    let body = serde_json::json!({
+        "name": { super::language_of(name): name },
+        "region": region,
+        "roles": roles,
+    })
+    .to_string()
+    .into_bytes();
+    super::validate(crate::Kind::SchoolProfile, &body, super::Mode::Local)?;
+    Ok(body)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
@@ -205,5 +225,20 @@ mod tests {
             message(&result, "website"),
             "must start with https:// or http://"
         );
+    }
+
+    #[test]
+    fn a_configured_profile_is_refused_for_the_same_reasons_as_any_profile() {
+        let roles = vec!["mentor".to_string()];
+        assert!(configured_profile("Гимназия №5", "ru-tat", &roles).is_ok());
+        let cases: [(&str, &str, Vec<String>, &[&str]); 3] = [
+            ("A", "ru-tat", roles.clone(), &["name.en"]),
+            ("Лицей №1", "RU TAT", roles.clone(), &["region"]),
+            ("Лицей №1", "ru-tat", vec!["curator".into()], &["roles[0]"]),
+        ];
+        for (name, region, roles, fields) in cases {
+            let errors = configured_profile(name, region, &roles).expect_err(name);
+            assert_eq!(errors.fields(), fields, "{name} {region} {roles:?}");
+        }
     }
 }

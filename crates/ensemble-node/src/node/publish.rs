@@ -168,12 +168,15 @@ impl Node {
             return Ok(());
         }
         let options = &self.inner.options;
-        let body = serde_json::json!({
-            "name": { language_of(&options.name): options.name },
-            "region": options.region,
-            "roles": options.roles,
-        });
-        self.append_and_publish(Kind::SchoolProfile, body.to_string().into_bytes(), None)
+        // The configuration was validated through the same function when it was loaded,
+        // so this refuses nothing the loader accepted.
+        let body =
+            ensemble_core::body::configured_profile(&options.name, &options.region, &options.roles)
+                .map_err(|errors| NodeError::Invalid {
+                    kind: Kind::SchoolProfile,
+                    errors,
+                })?;
+        self.append_and_publish(Kind::SchoolProfile, body, None)
             .await?;
         Ok(())
     }
