@@ -22,7 +22,11 @@ pub struct ErrorBody {
 pub struct ErrorField {
     /// JSON path.
     pub field: String,
-    /// Why.
+    /// The fault's stable code (`required`, `length`, …), for clients that word it in
+    /// their own language; absent from older nodes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
+    /// Why, in English.
     pub message: String,
 }
 
@@ -30,6 +34,7 @@ impl From<&FieldError> for ErrorField {
     fn from(error: &FieldError) -> Self {
         ErrorField {
             field: error.field.clone(),
+            code: error.code.to_string(),
             message: error.message.clone(),
         }
     }

@@ -18,6 +18,7 @@ use crate::limits::{
     CODE_MAX_BYTES, LIST_MAX_ITEMS, SHORT_TEXT_MAX_CHARS, SUMMARY_MAX_CHARS, TEXT_MAX_CHARS,
     TITLE_MAX_CHARS, TITLE_MIN_CHARS,
 };
+use crate::validation::{Expected, Fault, Shape};
 use crate::{RecordId, ValidationErrors};
 
 /// Most languages one language map may carry; a bound on work and size, far above the
@@ -49,8 +50,8 @@ impl Checker {
     }
 
     /// Records one fault at `path`.
-    pub(super) fn fail(&mut self, path: &str, message: impl Into<String>) {
-        self.errors.push(path, message);
+    pub(super) fn fail(&mut self, path: &str, fault: impl Into<Fault>) {
+        self.errors.push(path, fault);
     }
 
     /// How many faults are recorded so far.
@@ -109,7 +110,7 @@ impl<'a> Object<'a> {
                 known: Vec::new(),
             }),
             None => {
-                checker.fail(path, "must be an object");
+                checker.fail(path, Fault::WrongType(Expected::Object));
                 None
             }
         }
@@ -142,7 +143,7 @@ impl<'a> Object<'a> {
         match value {
             Some(value) => read(checker, &path, value),
             None => {
-                checker.fail(&path, "is required");
+                checker.fail(&path, Fault::Required);
                 None
             }
         }
@@ -181,7 +182,7 @@ impl<'a> Object<'a> {
         }
         for key in self.map.keys() {
             if !self.known.contains(&key.as_str()) {
-                checker.fail(&join(&self.path, key), "is not a known field");
+                checker.fail(&join(&self.path, key), Fault::UnknownField);
             }
         }
     }
@@ -203,18 +204,18 @@ pub(super) fn list<'a, T>(
     mut read_item: impl FnMut(&mut Checker, &str, &'a Value) -> Option<T>,
 ) -> Option<Vec<T>> {
     let Some(items) = value.as_array() else {
-        checker.fail(path, "must be a list");
+        checker.fail(path, Fault::WrongType(Expected::List));
         return None;
     };
     if items.len() < min {
         if min == 1 {
-            checker.fail(path, "must not be empty");
+            checker.fail(path, Fault::Empty);
         } else {
-            checker.fail(path, format!("must have at least {min} items"));
+            checker.fail(path, Fault::TooFew { min });
         }
     }
     if items.len() > max {
-        checker.fail(path, format!("must have at most {max} items"));
+        checker.fail(path, Fault::TooMany { max });
     }
     Some(
         items
@@ -229,7 +230,7 @@ pub(super) fn list<'a, T>(
 pub(super) fn string<'a>(checker: &mut Checker, path: &str, value: &'a Value) -> Option<&'a str> {
     let text = value.as_str();
     if text.is_none() {
-        checker.fail(path, "must be a string");
+        checker.fail(path, Fault::WrongType(Expected::String));
     }
     text
 }
@@ -239,11 +240,11 @@ pub(super) fn plain_text(max: usize) -> impl Fn(&mut Checker, &str, &Value) -> O
     move |checker, path, value| {
         let text = string(checker, path, value)?;
         if text.trim().is_empty() {
-            checker.fail(path, "must not be empty");
+            checker.fail(path, Fault::Empty);
             return None;
         }
         if text.chars().count() > max {
-            checker.fail(path, format!("must be at most {max} characters"));
+            checker.fail(path, Fault::Length { min: 0, max });
             return None;
         }
         Some(text.to_string())
@@ -273,12 +274,7 @@ pub fn is_code(text: &str) -> bool {
 pub(super) fn code(checker: &mut Checker, path: &str, value: &Value) -> Option<String> {
     let text = string(checker, path, value)?;
     if !is_code(text) {
-        checker.fail(
-            path,
-            format!(
-                "must be a code of lowercase letters, digits and single hyphens, at most {CODE_MAX_BYTES} bytes"
-            ),
-        );
+        checker.fail(path, Fault::Format(Shape::Code));
         return None;
     }
     Some(text.to_string())
@@ -292,10 +288,10 @@ pub(super) fn closed<T: ClosedCode>(checker: &mut Checker, path: &str, value: &V
         let expected: Vec<&str> = T::ALL.iter().map(|term| term.as_str()).collect();
         checker.fail(
             path,
-            format!(
-                "unknown value {text:?}, expected one of {}",
-                expected.join(", ")
-            ),
+            Fault::UnknownValue {
+                value: text.to_string(),
+                expected,
+            },
         );
     }
     found
@@ -305,7 +301,7 @@ pub(super) fn closed<T: ClosedCode>(checker: &mut Checker, path: &str, value: &V
 pub(super) fn boolean(checker: &mut Checker, path: &str, value: &Value) -> Option<bool> {
     let flag = value.as_bool();
     if flag.is_none() {
-        checker.fail(path, "must be true or false");
+        checker.fail(path, Fault::WrongType(Expected::Boolean));
     }
     flag
 }
@@ -317,21 +313,39 @@ pub(super) fn whole(min: u64, max: u64) -> impl Fn(&mut Checker, &str, &Value) -
             Value::Number(number) if number.is_u64() => number.as_u64(),
             // A negative integer is a whole number, just out of range.
             Value::Number(number) if number.is_i64() => {
-                checker.fail(path, format!("must be at least {min}"));
+                checker.fail(
+                    path,
+                    Fault::Range {
+                        min: Some(min as i64),
+                        max: None,
+                    },
+                );
                 return None;
             }
             _ => None,
         };
         let Some(number) = number else {
-            checker.fail(path, "must be a whole number");
+            checker.fail(path, Fault::WrongType(Expected::WholeNumber));
             return None;
         };
         if number < min {
-            checker.fail(path, format!("must be at least {min}"));
+            checker.fail(
+                path,
+                Fault::Range {
+                    min: Some(min as i64),
+                    max: None,
+                },
+            );
             return None;
         }
         if number > max {
-            checker.fail(path, format!("must be at most {max}"));
+            checker.fail(
+                path,
+                Fault::Range {
+                    min: None,
+                    max: Some(max as i64),
+                },
+            );
             return None;
         }
         Some(number)
@@ -366,7 +380,7 @@ pub(super) fn quantity(checker: &mut Checker, path: &str, value: &Value) -> Opti
         Value::Number(number) => Some(Quantity::Number(number.clone())),
         Value::String(_) => short_text(checker, path, value).map(Quantity::Text),
         _ => {
-            checker.fail(path, "must be a number or a string");
+            checker.fail(path, Fault::WrongType(Expected::NumberOrString));
             None
         }
     }
@@ -378,7 +392,13 @@ pub(super) fn date(checker: &mut Checker, path: &str, value: &Value) -> Option<D
     match text.parse::<Date>() {
         Ok(date) => Some(date),
         Err(error) => {
-            checker.fail(path, error.to_string());
+            checker.fail(
+                path,
+                Fault::Rule {
+                    code: "format",
+                    message: error.to_string(),
+                },
+            );
             None
         }
     }
@@ -392,7 +412,13 @@ pub(super) fn period(checker: &mut Checker, path: &str, value: &Value) -> Option
     object.finish(checker);
     let (from, to) = (from?, to?);
     if from > to {
-        checker.fail(path, "from must not be after to");
+        checker.fail(
+            path,
+            Fault::Rule {
+                code: "order",
+                message: "from must not be after to".into(),
+            },
+        );
         return None;
     }
     Some(Period { from, to })
@@ -404,7 +430,13 @@ pub(super) fn record_id(checker: &mut Checker, path: &str, value: &Value) -> Opt
     match text.parse::<RecordId>() {
         Ok(id) => Some(id),
         Err(error) => {
-            checker.fail(path, format!("is not a record id: {error}"));
+            checker.fail(
+                path,
+                Fault::Rule {
+                    code: "format",
+                    message: format!("is not a record id: {error}"),
+                },
+            );
             None
         }
     }
@@ -414,7 +446,7 @@ pub(super) fn record_id(checker: &mut Checker, path: &str, value: &Value) -> Opt
 pub(super) fn language_tag(checker: &mut Checker, path: &str, value: &Value) -> Option<String> {
     let text = string(checker, path, value)?;
     if !is_language_tag(text) {
-        checker.fail(path, "must be a language tag like ru or en-GB");
+        checker.fail(path, Fault::Format(Shape::LanguageTag));
         return None;
     }
     Some(text.to_string())
@@ -463,18 +495,24 @@ pub(super) fn lang_map(
 ) -> impl Fn(&mut Checker, &str, &Value) -> Option<LangMap> {
     move |checker, path, value| {
         let Some(map) = value.as_object() else {
-            checker.fail(path, "must be a language map like {\"ru\": \"…\"}");
+            checker.fail(path, Fault::WrongType(Expected::LanguageMap));
             return None;
         };
         if map.len() > LANGUAGES_MAX {
-            checker.fail(path, format!("must have at most {LANGUAGES_MAX} languages"));
+            checker.fail(
+                path,
+                Fault::rule(format!("must have at most {LANGUAGES_MAX} languages")),
+            );
         }
         let mut texts = LangMap::default();
         let mut faulty = false;
         for (lang, text) in map {
             let text_path = join(path, lang);
             if !is_language_tag(lang) {
-                checker.fail(&text_path, "is not a language tag like ru or en-GB");
+                checker.fail(
+                    &text_path,
+                    Fault::rule("is not a language tag like ru or en-GB"),
+                );
                 faulty = true;
                 continue;
             }
@@ -484,24 +522,23 @@ pub(super) fn lang_map(
             };
             let chars = text.trim().chars().count();
             if chars > 0 && (chars < bounds.min || text.chars().count() > bounds.max) {
-                if bounds.min > 1 {
-                    checker.fail(
-                        &text_path,
-                        format!("must be {} to {} characters", bounds.min, bounds.max),
-                    );
-                } else {
-                    checker.fail(
-                        &text_path,
-                        format!("must be at most {} characters", bounds.max),
-                    );
-                }
+                // A minimum of one character is "not empty", said elsewhere: only
+                // real minimums (titles) are part of the sentence.
+                let min = if bounds.min > 1 { bounds.min } else { 0 };
+                checker.fail(
+                    &text_path,
+                    Fault::Length {
+                        min,
+                        max: bounds.max,
+                    },
+                );
                 faulty = true;
                 continue;
             }
             texts.0.insert(lang.clone(), text.to_string());
         }
         if !faulty && texts.is_empty() {
-            checker.fail(path, "must have a non-empty text in at least one language");
+            checker.fail(path, Fault::NoText);
             return None;
         }
         (!faulty).then_some(texts)
@@ -517,12 +554,12 @@ pub(super) fn url(checker: &mut Checker, path: &str, value: &Value) -> Option<St
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
     else {
-        checker.fail(path, "must start with https:// or http://");
+        checker.fail(path, Fault::Format(Shape::Link));
         return None;
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if host.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        checker.fail(path, "is not a web address");
+        checker.fail(path, Fault::Format(Shape::WebAddress));
         return None;
     }
     Some(text)
@@ -538,10 +575,7 @@ pub(super) fn license(checker: &mut Checker, path: &str, value: &Value) -> Optio
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'+' | b'-'));
     if !well_formed {
-        checker.fail(
-            path,
-            "must be a licence id like CC-BY-4.0 or all-rights-reserved",
-        );
+        checker.fail(path, Fault::Format(Shape::Licence));
         return None;
     }
     Some(text.to_string())
@@ -552,7 +586,7 @@ pub(super) fn file_hash(checker: &mut Checker, path: &str, value: &Value) -> Opt
     let text = string(checker, path, value)?;
     let hex = text.len() == HASH_HEX_LEN && text.bytes().all(|byte| byte.is_ascii_hexdigit());
     if !hex && text.parse::<RecordId>().is_err() {
-        checker.fail(path, "must be 64 hex characters or a 53-character id");
+        checker.fail(path, Fault::Format(Shape::Hash));
         return None;
     }
     Some(text.to_string())
@@ -572,7 +606,7 @@ pub(super) fn media_type(checker: &mut Checker, path: &str, value: &Value) -> Op
             .split_once('/')
             .is_some_and(|(kind, subtype)| token(kind) && token(subtype));
     if !well_formed {
-        checker.fail(path, "must be a media type like application/pdf");
+        checker.fail(path, Fault::Format(Shape::MediaType));
         return None;
     }
     Some(text.to_string())
