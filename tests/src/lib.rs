@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use ensemble_api::{Client, Daemon};
-use ensemble_core::{Kind, RecordId, SchoolKey, TopicFamily, topic};
+use ensemble_core::{Kind, RecordId, SchoolKey, TopicFamily};
 use ensemble_node::config;
 use ensemble_node::{Multiaddr, Node};
 use tokio::time::{Instant, timeout_at};
@@ -214,28 +214,10 @@ impl TestNode {
 
     /// Waits until `peers` peers share this node's catalog topic (gossip can flow).
     pub async fn wait_for_subscribers(&self, peers: usize, wait: Duration) -> Result<()> {
-        let catalog = topic::network(&self.spec.network, TopicFamily::Catalog);
-        let deadline = Instant::now() + wait;
-        let mut changes = self.node().network_changes();
-        loop {
-            changes.borrow_and_update();
-            let ready = self
-                .node()
-                .peers()
-                .await?
-                .iter()
-                .filter(|peer| peer.topics.contains(&catalog))
-                .count();
-            if ready >= peers {
-                return Ok(());
-            }
-            if timeout_at(deadline, changes.changed()).await.is_err() {
-                bail!(
-                    "{}: {ready} of {peers} peers subscribed within {wait:?}",
-                    self.spec.name
-                );
-            }
-        }
+        self.node()
+            .wait_for_subscribers(TopicFamily::Catalog, peers, wait)
+            .await
+            .with_context(|| format!("{}: waiting for subscribers", self.spec.name))
     }
 }
 
