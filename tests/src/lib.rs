@@ -86,6 +86,26 @@ pub async fn start(spec: Spec) -> Result<TestNode> {
     Ok(node)
 }
 
+/// Starts a star: the first spec is the hub, every other one dials it; returns once
+/// the hub has every spoke and each spoke the hub on the catalog topic, so that
+/// whatever is published next reaches everyone by gossip.
+pub async fn start_star<const N: usize>(specs: [Spec; N]) -> Result<[TestNode; N]> {
+    let mut specs = specs.into_iter();
+    let hub = start(specs.next().context("a star needs a hub")?).await?;
+    let mut nodes = vec![hub];
+    for spec in specs {
+        let spoke = start(spec.bootstrap(&[&nodes[0]])).await?;
+        nodes.push(spoke);
+    }
+    nodes[0].wait_for_subscribers(N - 1, WAIT).await?;
+    for spoke in &nodes[1..] {
+        spoke.wait_for_subscribers(1, WAIT).await?;
+    }
+    nodes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("started a different number of nodes"))
+}
+
 /// Starts a node in `dir` (reusing its store when present).
 pub async fn start_in(dir: &Path, spec: Spec) -> Result<TestNode> {
     let seed = spec.seed.unwrap_or_else(|| seed_for(&spec.name));
