@@ -149,41 +149,29 @@ fn id_of(published: &Published) -> RecordId {
 
 /// A write a school attempts through its node's API: one row of a refusal table.
 enum Write<'a> {
-    /// An offer to `request` (a standing offer when `None`).
-    Offer {
-        request: Option<&'a str>,
-        body: Vec<u8>,
-    },
-    /// Accepting `offer`, naming `request` when given, with empty terms.
-    Accept {
-        offer: &'a str,
-        request: Option<&'a str>,
-    },
-    /// An on-track progress report under `agreement`.
-    Report { agreement: &'a str },
-    /// Closing `agreement` with `outcome`.
-    Close {
-        agreement: &'a str,
-        outcome: &'a str,
-        summary: &'a str,
-    },
-    /// Acknowledging `report`, without a text.
-    Acknowledge { report: &'a str },
+    /// An offer to a request (a standing offer when `None`), with its body.
+    Offer(Option<&'a str>, Vec<u8>),
+    /// Accepting an offer, naming the request when given, with empty terms.
+    Accept(&'a str, Option<&'a str>),
+    /// An on-track progress report under an agreement.
+    Report(&'a str),
+    /// Closing an agreement with an outcome and a summary.
+    Close(&'a str, &'a str, &'a str),
+    /// Acknowledging a report, without a text.
+    Acknowledge(&'a str),
 }
 
 impl Write<'_> {
     async fn by(&self, node: &TestNode) -> Result<Published, ClientError> {
         let client = node.client();
         match self {
-            Write::Offer { request, body } => client.offer(*request, body.clone()).await,
-            Write::Accept { offer, request } => client.accept(offer, *request, json!({})).await,
-            Write::Report { agreement } => client.report(agreement, report_body("on-track")).await,
-            Write::Close {
-                agreement,
-                outcome,
-                summary,
-            } => client.close(agreement, outcome, summary).await,
-            Write::Acknowledge { report } => client.acknowledge(report, None).await,
+            Write::Offer(request, body) => client.offer(*request, body.clone()).await,
+            Write::Accept(offer, request) => client.accept(offer, *request, json!({})).await,
+            Write::Report(agreement) => client.report(agreement, report_body("on-track")).await,
+            Write::Close(agreement, outcome, summary) => {
+                client.close(agreement, outcome, summary).await
+            }
+            Write::Acknowledge(report) => client.acknowledge(report, None).await,
         }
     }
 }
@@ -249,6 +237,12 @@ fn report_body(status: &str) -> Value {
         "status": status,
         "reflection": {"ru": "Листы самооценки используются на половине уроков."}
     })
+}
+
+/// An acceptance signed by hand: the node's API fills in the autonomy clause, a
+/// hand-signed record carries its own.
+fn acceptance_body(request: RecordId, offer: RecordId) -> Value {
+    json!({"request": request.to_string(), "offer": offer.to_string(), "autonomy": {"ru": "Школа решает сама"}})
 }
 
 fn acknowledgement_body(report: RecordId) -> Value {
@@ -543,14 +537,7 @@ async fn a_thread_runs_its_full_cycle_across_hub_mentor_and_supported_school() {
     .await;
 
     // A closed agreement takes no further reports.
-    refused(&[(
-        "agreement-closed",
-        &school,
-        Write::Report {
-            agreement: &acceptance.id,
-        },
-    )])
-    .await;
+    refused(&[("agreement-closed", &school, Write::Report(&acceptance.id))]).await;
 }
 
 /// What every node shows of a thread whose agreement has closed.
@@ -685,12 +672,12 @@ impl Scripted {
         );
         let acceptance = requester.sign(
             Kind::MentoringAcceptance,
-            json!({"request": request.id().to_string(), "offer": offer.id().to_string(), "autonomy": {"ru": "Школа решает сама"}}),
+            acceptance_body(request.id(), offer.id()),
             minute(4),
         );
         let second_acceptance = requester.sign(
             Kind::MentoringAcceptance,
-            json!({"request": request.id().to_string(), "offer": other_offer.id().to_string(), "autonomy": {"ru": "Школа решает сама"}}),
+            acceptance_body(request.id(), other_offer.id()),
             minute(5),
         );
         let mut report_json = report_body("at-risk");
@@ -896,42 +883,20 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
         (
             "only-requester-accepts",
             mentor,
-            Write::Accept {
-                offer: &offer.id,
-                request: to_request,
-            },
+            Write::Accept(&offer.id, to_request),
         ),
-        (
-            "own-offer",
-            school,
-            Write::Offer {
-                request: to_request,
-                body: offer_body(),
-            },
-        ),
+        ("own-offer", school, Write::Offer(to_request, offer_body())),
         (
             "offer-not-for-request",
             school,
-            Write::Accept {
-                offer: &foreign_offer.id,
-                request: to_request,
-            },
+            Write::Accept(&foreign_offer.id, to_request),
         ),
         (
             "offer-unknown",
             school,
-            Write::Accept {
-                offer: &unknown_offer,
-                request: to_request,
-            },
+            Write::Accept(&unknown_offer, to_request),
         ),
-        (
-            "no-agreement",
-            other,
-            Write::Report {
-                agreement: &other_request.id,
-            },
-        ),
+        ("no-agreement", other, Write::Report(&other_request.id)),
     ])
     .await;
 
@@ -943,29 +908,16 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
     refused(&[(
         "already-matched",
         school,
-        Write::Accept {
-            offer: &standing.id,
-            request: to_request,
-        },
+        Write::Accept(&standing.id, to_request),
     )])
     .await;
     everywhere(&[id_of(&acceptance)]).await;
     refused(&[
-        (
-            "only-parties-report",
-            other,
-            Write::Report {
-                agreement: &acceptance.id,
-            },
-        ),
+        ("only-parties-report", other, Write::Report(&acceptance.id)),
         (
             "only-parties-close",
             other,
-            Write::Close {
-                agreement: &acceptance.id,
-                outcome: "terminated",
-                summary: "Посторонняя школа закрывает",
-            },
+            Write::Close(&acceptance.id, "terminated", "Посторонняя школа закрывает"),
         ),
     ])
     .await;
@@ -979,12 +931,12 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
         (
             "only-partner-acknowledges",
             school,
-            Write::Acknowledge { report: &report.id },
+            Write::Acknowledge(&report.id),
         ),
         (
             "only-partner-acknowledges",
             other,
-            Write::Acknowledge { report: &report.id },
+            Write::Acknowledge(&report.id),
         ),
     ])
     .await;
@@ -1049,21 +1001,11 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
         .await
         .expect("closure");
     refused(&[
-        (
-            "agreement-closed",
-            school,
-            Write::Report {
-                agreement: &acceptance.id,
-            },
-        ),
+        ("agreement-closed", school, Write::Report(&acceptance.id)),
         (
             "already-closed",
             school,
-            Write::Close {
-                agreement: &acceptance.id,
-                outcome: "terminated",
-                summary: "Ещё раз",
-            },
+            Write::Close(&acceptance.id, "terminated", "Ещё раз"),
         ),
     ])
     .await;
@@ -1149,7 +1091,7 @@ async fn offers_and_requests_are_ranked_by_the_fit_function() {
         busy_partner.sign(Kind::MentoringRequest, request_json.clone(), minute(1));
     let partner_acceptance = busy_partner.sign(
         Kind::MentoringAcceptance,
-        json!({"request": partner_request.id().to_string(), "offer": busy_offer.id().to_string(), "autonomy": {"ru": "Школа решает сама"}}),
+        acceptance_body(partner_request.id(), busy_offer.id()),
         minute(4),
     );
     let mut far_json = request_json.clone();
