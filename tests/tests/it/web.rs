@@ -882,12 +882,7 @@ fn assert_faults_shown(what: &str, page: &str, fields: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn browser_search_card_language_and_replication_across_two_schools() {
-    let Some(browser) = driver::Browser::start().await.expect("browser") else {
-        return;
-    };
-    let outcome = replication_scenario(&browser).await;
-    browser.close().await;
-    outcome.expect("scenario");
+    in_browser(replication_scenario).await;
 }
 
 async fn replication_scenario(browser: &driver::Browser) -> Result<()> {
@@ -1017,12 +1012,7 @@ async fn replication_scenario(browser: &driver::Browser) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn browser_renders_a_hostile_record_inert() {
-    let Some(browser) = driver::Browser::start().await.expect("browser") else {
-        return;
-    };
-    let outcome = hostile_scenario(&browser).await;
-    browser.close().await;
-    outcome.expect("scenario");
+    in_browser(hostile_scenario).await;
 }
 
 async fn hostile_scenario(browser: &driver::Browser) -> Result<()> {
@@ -1091,6 +1081,17 @@ async fn hostile_scenario(browser: &driver::Browser) -> Result<()> {
     );
     ensure!(!browser.alert_open().await?);
     Ok(())
+}
+
+/// Runs `scenario` in a fresh browser session, closed whatever the outcome; where no
+/// browser is installed, only the driver's notice (see the module docs).
+async fn in_browser(scenario: impl AsyncFnOnce(&driver::Browser) -> Result<()>) {
+    let Some(browser) = driver::Browser::start().await.expect("browser") else {
+        return;
+    };
+    let outcome = scenario(&browser).await;
+    browser.close().await;
+    outcome.expect("scenario");
 }
 
 /// Signs in on the sign-in page the browser shows and waits to land on `next`.
