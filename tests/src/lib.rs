@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use ensemble_api::{Client, Daemon};
-use ensemble_core::{Kind, RecordId, SchoolKey, TopicFamily, topic};
+use ensemble_core::{Kind, RecordId, SchoolKey, TopicFamily};
 use ensemble_node::config;
 use ensemble_node::{Multiaddr, Node};
 use tokio::time::{Instant, timeout_at};
@@ -84,6 +84,26 @@ pub async fn start(spec: Spec) -> Result<TestNode> {
     let mut node = start_in(&dir, spec).await?;
     node._temp = Some(temp);
     Ok(node)
+}
+
+/// Starts a star: the first spec is the hub, every other one dials it; returns once
+/// the hub has every spoke and each spoke the hub on the catalog topic, so that
+/// whatever is published next reaches everyone by gossip.
+pub async fn start_star<const N: usize>(specs: [Spec; N]) -> Result<[TestNode; N]> {
+    let mut specs = specs.into_iter();
+    let hub = start(specs.next().context("a star needs a hub")?).await?;
+    let mut nodes = vec![hub];
+    for spec in specs {
+        let spoke = start(spec.bootstrap(&[&nodes[0]])).await?;
+        nodes.push(spoke);
+    }
+    nodes[0].wait_for_subscribers(N - 1, WAIT).await?;
+    for spoke in &nodes[1..] {
+        spoke.wait_for_subscribers(1, WAIT).await?;
+    }
+    nodes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("started a different number of nodes"))
 }
 
 /// Starts a node in `dir` (reusing its store when present).
@@ -214,28 +234,10 @@ impl TestNode {
 
     /// Waits until `peers` peers share this node's catalog topic (gossip can flow).
     pub async fn wait_for_subscribers(&self, peers: usize, wait: Duration) -> Result<()> {
-        let catalog = topic::network(&self.spec.network, TopicFamily::Catalog);
-        let deadline = Instant::now() + wait;
-        let mut changes = self.node().network_changes();
-        loop {
-            changes.borrow_and_update();
-            let ready = self
-                .node()
-                .peers()
-                .await?
-                .iter()
-                .filter(|peer| peer.topics.contains(&catalog))
-                .count();
-            if ready >= peers {
-                return Ok(());
-            }
-            if timeout_at(deadline, changes.changed()).await.is_err() {
-                bail!(
-                    "{}: {ready} of {peers} peers subscribed within {wait:?}",
-                    self.spec.name
-                );
-            }
-        }
+        self.node()
+            .wait_for_subscribers(TopicFamily::Catalog, peers, wait)
+            .await
+            .with_context(|| format!("{}: waiting for subscribers", self.spec.name))
     }
 }
 

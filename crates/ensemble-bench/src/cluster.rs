@@ -1,8 +1,10 @@
 //! Starting real nodes for a scenario: TCP with Noise and Yamux on 127.0.0.1, HTTP on
 //! port 0, each node in its own temporary data directory under the bench's work
 //! directory, production settings otherwise (gossipsub heartbeat, sync interval,
-//! sled cache). Waiting is on events with a deadline; the one exception is the gossip
-//! mesh, which gossipsub changes without telling anyone (see [`wait_for_mesh`]).
+//! sled cache). Waiting is on events with a deadline (for subscribers, through
+//! [`Node::wait_for_subscribers`], the same wait the multi-node tests use); the one
+//! exception is the gossip mesh, which gossipsub changes without telling anyone (see
+//! [`wait_for_mesh`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -70,28 +72,6 @@ pub fn address(node: &Node) -> Result<Multiaddr> {
 /// The catalog topic of the bench network: where practices travel.
 pub fn catalog_topic() -> String {
     topic::network(NETWORK, TopicFamily::Catalog)
-}
-
-/// Waits until `peers` connected peers are subscribed to the catalog topic.
-pub async fn wait_for_subscribers(node: &Node, peers: usize, wait: Duration) -> Result<()> {
-    let catalog = catalog_topic();
-    let deadline = Instant::now() + wait;
-    let mut changes = node.network_changes();
-    loop {
-        changes.borrow_and_update();
-        let ready = node
-            .peers()
-            .await?
-            .iter()
-            .filter(|peer| peer.topics.contains(&catalog))
-            .count();
-        if ready >= peers {
-            return Ok(());
-        }
-        if timeout_at(deadline, changes.changed()).await.is_err() {
-            bail!("{ready} of {peers} peers subscribed within {wait:?}");
-        }
-    }
 }
 
 /// Waits until `mesh_size()` reports at least `size` peers in the catalog mesh.

@@ -11,6 +11,7 @@ mod node;
 mod rules;
 pub mod search;
 pub mod sync;
+pub mod wait;
 
 pub use ensemble_net::{Multiaddr, PeerId, Verdict};
 pub use ensemble_store::Block;

@@ -12,7 +12,7 @@ use ensemble_core::{
     Draft, Kind, LogPosition, RecordId, SchoolId, SchoolKey, VerifiedRecord, bundle, sign,
 };
 use ensemble_node::{RankedOffer, ThreadView};
-use ensemble_tests::{NETWORK, Spec, TestNode, WAIT, start};
+use ensemble_tests::{NETWORK, Spec, TestNode, WAIT, start, start_star};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
@@ -147,16 +147,49 @@ fn id_of(published: &Published) -> RecordId {
     published.id.parse().expect("record id")
 }
 
-/// Asserts a write was refused with 422 naming `rule`.
-fn refused_with(result: Result<Published, ClientError>, rule: &str) {
-    match result {
-        Ok(published) => panic!("{rule}: the node accepted {published:?}"),
-        Err(error) => {
-            assert_eq!(error.status(), Some(422), "{rule}: {error}");
-            assert!(
-                error.to_string().contains(&format!("({rule})")),
-                "{rule} not named in: {error}"
-            );
+/// A write a school attempts through its node's API: one row of a refusal table.
+enum Write<'a> {
+    /// An offer to a request (a standing offer when `None`), with its body.
+    Offer(Option<&'a str>, Vec<u8>),
+    /// Accepting an offer, naming the request when given, with empty terms.
+    Accept(&'a str, Option<&'a str>),
+    /// An on-track progress report under an agreement.
+    Report(&'a str),
+    /// Closing an agreement with an outcome and a summary.
+    Close(&'a str, &'a str, &'a str),
+    /// Acknowledging a report, without a text.
+    Acknowledge(&'a str),
+}
+
+impl Write<'_> {
+    async fn by(&self, node: &TestNode) -> Result<Published, ClientError> {
+        let client = node.client();
+        match self {
+            Write::Offer(request, body) => client.offer(*request, body.clone()).await,
+            Write::Accept(offer, request) => client.accept(offer, *request, json!({})).await,
+            Write::Report(agreement) => client.report(agreement, report_body("on-track")).await,
+            Write::Close(agreement, outcome, summary) => {
+                client.close(agreement, outcome, summary).await
+            }
+            Write::Acknowledge(report) => client.acknowledge(report, None).await,
+        }
+    }
+}
+
+/// Asserts that each write, made by its node, is refused with 422 naming its rule
+/// (the case, named by rule and school in every message).
+async fn refused(cases: &[(&str, &TestNode, Write<'_>)]) {
+    for (rule, node, write) in cases {
+        let case = format!("{rule} by {}", node.spec.name);
+        match write.by(node).await {
+            Ok(published) => panic!("{case}: the node accepted {published:?}"),
+            Err(error) => {
+                assert_eq!(error.status(), Some(422), "{case}: {error}");
+                assert!(
+                    error.to_string().contains(&format!("({rule})")),
+                    "{case}: the rule is not named in: {error}"
+                );
+            }
         }
     }
 }
@@ -204,6 +237,12 @@ fn report_body(status: &str) -> Value {
         "status": status,
         "reflection": {"ru": "Листы самооценки используются на половине уроков."}
     })
+}
+
+/// An acceptance signed by hand: the node's API fills in the autonomy clause, a
+/// hand-signed record carries its own.
+fn acceptance_body(request: RecordId, offer: RecordId) -> Value {
+    json!({"request": request.to_string(), "offer": offer.to_string(), "autonomy": {"ru": "Школа решает сама"}})
 }
 
 fn acknowledgement_body(report: RecordId) -> Value {
@@ -256,14 +295,13 @@ fn own_profile(node: &TestNode) -> RecordId {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thread_runs_its_full_cycle_across_hub_mentor_and_supported_school() {
-    let hub = start(Spec::school("Региональный узел")).await.expect("hub");
-    let school = start(Spec::school("Сельская школа").bootstrap(&[&hub]))
-        .await
-        .expect("school");
-    let mut mentor = start(Spec::school("Гимназия-наставник").bootstrap(&[&hub]))
-        .await
-        .expect("mentor");
-    hub.wait_for_subscribers(2, WAIT).await.expect("hub meshed");
+    let [hub, school, mut mentor] = start_star([
+        Spec::school("Региональный узел"),
+        Spec::school("Сельская школа"),
+        Spec::school("Гимназия-наставник"),
+    ])
+    .await
+    .expect("hub meshed");
 
     // The mentor school describes itself and its proven practice, then goes offline.
     let profile = mentor
@@ -482,41 +520,91 @@ async fn a_thread_runs_its_full_cycle_across_hub_mentor_and_supported_school() {
             .await
             .expect("every node holds the whole thread");
     }
-    let mut shown = Vec::new();
-    for node in [&hub, &school, &mentor] {
-        let thread = node.client().thread(&request.id).await.expect("thread");
-        assert_eq!(thread.state, "closed", "{}", node.spec.name);
+    assert_same_closed_thread(
+        &[&hub, &school, &mentor],
+        &report.id,
+        &ClosedThread {
+            request: &request.id,
+            outcome: "completed",
+            acceptance: &acceptance.id,
+            offers: 1,
+            report: &report.id,
+            acknowledgement: &acknowledgement.id,
+            closure: &closure.id,
+            refused: &[],
+        },
+    )
+    .await;
+
+    // A closed agreement takes no further reports.
+    refused(&[("agreement-closed", &school, Write::Report(&acceptance.id))]).await;
+}
+
+/// What every node shows of a thread whose agreement has closed.
+struct ClosedThread<'a> {
+    request: &'a str,
+    /// The agreement's final state: `completed` or `terminated`.
+    outcome: &'a str,
+    acceptance: &'a str,
+    offers: usize,
+    /// The one report that counts, and its acknowledgement.
+    report: &'a str,
+    acknowledgement: &'a str,
+    closure: &'a str,
+    /// `(record, rule)` of every refused record, oldest first.
+    refused: &'a [(&'a str, &'a str)],
+}
+
+/// Asserts that every node shows `expected`, the same thread (to the byte) on each,
+/// whether asked by the request or by another of its records, `also_from`.
+async fn assert_same_closed_thread(
+    nodes: &[&TestNode],
+    also_from: &str,
+    expected: &ClosedThread<'_>,
+) {
+    let mut shown: Vec<(&str, Value)> = Vec::new();
+    for node in nodes {
+        let name = node.spec.name.as_str();
+        let thread = node
+            .client()
+            .thread(expected.request)
+            .await
+            .expect("thread");
+        assert_eq!(thread.state, "closed", "{name}");
         let agreement = thread.agreement.as_ref().expect("agreement");
-        assert_eq!(agreement.state, "completed");
-        assert_eq!(agreement.reports.len(), 1);
+        assert_eq!(agreement.state, expected.outcome, "{name}");
+        assert_eq!(agreement.acceptance.doc, expected.acceptance, "{name}");
+        assert_eq!(agreement.reports.len(), 1, "{name}");
+        assert_eq!(agreement.reports[0].report.doc, expected.report, "{name}");
         assert_eq!(
-            agreement.reports[0].acknowledgements[0].doc,
-            acknowledgement.id
+            agreement.reports[0].acknowledgements[0].doc, expected.acknowledgement,
+            "{name}"
         );
         assert_eq!(
             agreement
                 .closure
                 .as_ref()
                 .map(|closure| closure.doc.as_str()),
-            Some(closure.id.as_str())
+            Some(expected.closure),
+            "{name}"
         );
-        assert!(thread.refused.is_empty(), "{:?}", thread.refused);
+        assert_eq!(thread.offers.len(), expected.offers, "{name}");
+        assert!(thread.pending.is_empty(), "{name}: {:?}", thread.pending);
+        let refused: Vec<(&str, &str)> = thread
+            .refused
+            .iter()
+            .map(|refused| (refused.record.doc.as_str(), refused.rule.as_str()))
+            .collect();
+        assert_eq!(refused, expected.refused, "{name}");
         // The same thread from any of its records.
-        let from_report = node.client().thread(&report.id).await.expect("thread");
-        assert_eq!(from_report, thread);
-        shown.push(serde_json::to_value(&thread).expect("json"));
+        let from_other = node.client().thread(also_from).await.expect("thread");
+        assert_eq!(from_other, thread, "{name}: asked by {also_from}");
+        shown.push((name, serde_json::to_value(&thread).expect("json")));
     }
-    assert_eq!(shown[0], shown[1], "hub and school agree");
-    assert_eq!(shown[1], shown[2], "school and mentor agree");
-
-    // A closed agreement takes no further reports.
-    refused_with(
-        school
-            .client()
-            .report(&acceptance.id, report_body("on-track"))
-            .await,
-        "agreement-closed",
-    );
+    for pair in shown.windows(2) {
+        let ((first, first_thread), (second, second_thread)) = (&pair[0], &pair[1]);
+        assert_eq!(first_thread, second_thread, "{first} and {second} agree");
+    }
 }
 
 fn score(offer: &RankedOffer) -> u32 {
@@ -584,12 +672,12 @@ impl Scripted {
         );
         let acceptance = requester.sign(
             Kind::MentoringAcceptance,
-            json!({"request": request.id().to_string(), "offer": offer.id().to_string(), "autonomy": {"ru": "Школа решает сама"}}),
+            acceptance_body(request.id(), offer.id()),
             minute(4),
         );
         let second_acceptance = requester.sign(
             Kind::MentoringAcceptance,
-            json!({"request": request.id().to_string(), "offer": other_offer.id().to_string(), "autonomy": {"ru": "Школа решает сама"}}),
+            acceptance_body(request.id(), other_offer.id()),
             minute(5),
         );
         let mut report_json = report_body("at-risk");
@@ -711,74 +799,47 @@ async fn records_in_any_order_derive_the_same_thread_on_every_node() {
         }
     }
 
-    let mut shown = Vec::new();
-    for node in [&forward, &backward, &scrambled] {
-        let thread = node.client().thread(&request).await.expect("thread");
-        assert_eq!(thread.state, "closed", "{}", node.spec.name);
-        let agreement = thread.agreement.as_ref().expect("agreement");
-        assert_eq!(agreement.state, "terminated");
-        assert_eq!(agreement.acceptance.doc, script.acceptance.to_string());
-        assert_eq!(agreement.reports.len(), 1);
-        assert_eq!(agreement.reports[0].report.doc, script.report.to_string());
-        assert_eq!(
-            agreement.reports[0].acknowledgements[0].doc,
-            script.acknowledgement.to_string()
-        );
-        assert_eq!(
-            agreement
-                .closure
-                .as_ref()
-                .map(|closure| closure.doc.clone()),
-            Some(script.closure.to_string())
-        );
-        assert_eq!(thread.offers.len(), 2);
-        assert!(thread.pending.is_empty());
-        assert_eq!(
-            rules_refused(&thread),
-            [
-                (
-                    script.second_acceptance.to_string(),
-                    "already-matched".into()
-                ),
-                (
-                    script.stranger_report.to_string(),
-                    "only-parties-report".into()
-                ),
-                (script.late_report.to_string(), "agreement-closed".into()),
-            ]
-        );
-        let from_acknowledgement = node
-            .client()
-            .thread(&script.acknowledgement.to_string())
-            .await
-            .expect("thread");
-        assert_eq!(from_acknowledgement, thread);
-        shown.push(serde_json::to_value(&thread).expect("json"));
-    }
-    assert_eq!(shown[0], shown[1], "forward and backward agree");
-    assert_eq!(shown[1], shown[2], "backward and scrambled agree");
+    let (second_acceptance, stranger_report, late_report) = (
+        script.second_acceptance.to_string(),
+        script.stranger_report.to_string(),
+        script.late_report.to_string(),
+    );
+    assert_same_closed_thread(
+        &[&forward, &backward, &scrambled],
+        &script.acknowledgement.to_string(),
+        &ClosedThread {
+            request: &request,
+            outcome: "terminated",
+            acceptance: &script.acceptance.to_string(),
+            offers: 2,
+            report: &script.report.to_string(),
+            acknowledgement: &script.acknowledgement.to_string(),
+            closure: &script.closure.to_string(),
+            refused: &[
+                (&second_acceptance, "already-matched"),
+                (&stranger_report, "only-parties-report"),
+                (&late_report, "agreement-closed"),
+            ],
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
-    let school = start(Spec::school("Школа-заявитель"))
-        .await
-        .expect("school");
-    let mentor = start(Spec::school("Школа-наставник").bootstrap(&[&school]))
-        .await
-        .expect("mentor");
-    let other = start(Spec::school("Посторонняя школа").bootstrap(&[&school]))
-        .await
-        .expect("other");
-    school.wait_for_subscribers(2, WAIT).await.expect("meshed");
-    mentor.wait_for_subscribers(1, WAIT).await.expect("meshed");
-    other.wait_for_subscribers(1, WAIT).await.expect("meshed");
-    let nodes = [&school, &mentor, &other];
-    async fn everywhere(nodes: &[&TestNode], ids: &[RecordId]) {
-        for node in nodes {
+    let nodes = start_star([
+        Spec::school("Школа-заявитель"),
+        Spec::school("Школа-наставник"),
+        Spec::school("Посторонняя школа"),
+    ])
+    .await
+    .expect("meshed");
+    let [school, mentor, other] = &nodes;
+    let everywhere = async |ids: &[RecordId]| {
+        for node in &nodes {
             node.wait_for_records(ids, WAIT).await.expect("replicated");
         }
-    }
+    };
 
     let request = school
         .client()
@@ -790,7 +851,7 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
         .publish_request(bytes(&request_body("Запрос другой школы")))
         .await
         .expect("request");
-    everywhere(&nodes, &[id_of(&request), id_of(&other_request)]).await;
+    everywhere(&[id_of(&request), id_of(&other_request)]).await;
     let offer_body = || {
         bytes(&offer_body(
             "Наставничество по математике",
@@ -814,92 +875,77 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
         .offer(None, offer_body())
         .await
         .expect("standing");
-    everywhere(
-        &nodes,
-        &[id_of(&offer), id_of(&foreign_offer), id_of(&standing)],
-    )
-    .await;
+    everywhere(&[id_of(&offer), id_of(&foreign_offer), id_of(&standing)]).await;
 
-    refused_with(
-        mentor
-            .client()
-            .accept(&offer.id, Some(&request.id), json!({}))
-            .await,
-        "only-requester-accepts",
-    );
-    refused_with(
-        school.client().offer(Some(&request.id), offer_body()).await,
-        "own-offer",
-    );
-    refused_with(
-        school
-            .client()
-            .accept(&foreign_offer.id, Some(&request.id), json!({}))
-            .await,
-        "offer-not-for-request",
-    );
-    refused_with(
-        school
-            .client()
-            .accept(&RecordId([9; 32]).to_string(), Some(&request.id), json!({}))
-            .await,
-        "offer-unknown",
-    );
-    refused_with(
-        other
-            .client()
-            .report(&other_request.id, report_body("on-track"))
-            .await,
-        "no-agreement",
-    );
+    let unknown_offer = RecordId([9; 32]).to_string();
+    let to_request = Some(request.id.as_str());
+    refused(&[
+        (
+            "only-requester-accepts",
+            mentor,
+            Write::Accept(&offer.id, to_request),
+        ),
+        ("own-offer", school, Write::Offer(to_request, offer_body())),
+        (
+            "offer-not-for-request",
+            school,
+            Write::Accept(&foreign_offer.id, to_request),
+        ),
+        (
+            "offer-unknown",
+            school,
+            Write::Accept(&unknown_offer, to_request),
+        ),
+        ("no-agreement", other, Write::Report(&other_request.id)),
+    ])
+    .await;
 
     let acceptance = school
         .client()
         .accept(&offer.id, None, json!({}))
         .await
         .expect("the requester accepts an offer to its request");
-    refused_with(
-        school
-            .client()
-            .accept(&standing.id, Some(&request.id), json!({}))
-            .await,
+    refused(&[(
         "already-matched",
-    );
-    everywhere(&nodes, &[id_of(&acceptance)]).await;
-    refused_with(
-        other
-            .client()
-            .report(&acceptance.id, report_body("on-track"))
-            .await,
-        "only-parties-report",
-    );
-    refused_with(
-        other
-            .client()
-            .close(&acceptance.id, "terminated", "Посторонняя школа закрывает")
-            .await,
-        "only-parties-close",
-    );
+        school,
+        Write::Accept(&standing.id, to_request),
+    )])
+    .await;
+    everywhere(&[id_of(&acceptance)]).await;
+    refused(&[
+        ("only-parties-report", other, Write::Report(&acceptance.id)),
+        (
+            "only-parties-close",
+            other,
+            Write::Close(&acceptance.id, "terminated", "Посторонняя школа закрывает"),
+        ),
+    ])
+    .await;
     let report = school
         .client()
         .report(&acceptance.id, report_body("at-risk"))
         .await
         .expect("a party reports");
-    everywhere(&nodes, &[id_of(&report)]).await;
-    refused_with(
-        school.client().acknowledge(&report.id, None).await,
-        "only-partner-acknowledges",
-    );
-    refused_with(
-        other.client().acknowledge(&report.id, None).await,
-        "only-partner-acknowledges",
-    );
+    everywhere(&[id_of(&report)]).await;
+    refused(&[
+        (
+            "only-partner-acknowledges",
+            school,
+            Write::Acknowledge(&report.id),
+        ),
+        (
+            "only-partner-acknowledges",
+            other,
+            Write::Acknowledge(&report.id),
+        ),
+    ])
+    .await;
     let acknowledgement = mentor
         .client()
         .acknowledge(&report.id, None)
         .await
         .expect("the partner acknowledges");
-    everywhere(&nodes, &[id_of(&acknowledgement)]).await;
+    everywhere(&[id_of(&acknowledgement)]).await;
     let before = school.client().thread(&request.id).await.expect("thread");
     assert_eq!(before.state, "matched");
     assert!(before.refused.is_empty());
@@ -908,52 +954,42 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
     // from the network: stored as evidence, listed as refused, applied nowhere.
     let now = ensemble_core::now_ms();
     let mut rogue = Author::new(121);
-    let rogue_acceptance = rogue.sign(
-        Kind::MentoringAcceptance,
-        json!({"request": request.id, "offer": offer.id, "autonomy": {"ru": "—"}}),
-        now,
-    );
     let mut report_json = report_body("off-track");
     report_json["agreement"] = json!(acceptance.id);
-    let rogue_report = rogue.sign(Kind::ProgressReport, report_json.clone(), now + 1);
-    let rogue_acknowledgement = rogue.sign(
-        Kind::Feedback,
-        acknowledgement_body(id_of(&report)),
-        now + 2,
-    );
-    let rogue_closure = rogue.sign(
-        Kind::MentoringClosure,
-        json!({"agreement": acceptance.id, "outcome": "terminated", "summary": {"ru": "Не сторона соглашения"}}),
-        now + 3,
-    );
-    import(
-        &school,
-        &[
-            &rogue_acceptance,
-            &rogue_report,
-            &rogue_acknowledgement,
-            &rogue_closure,
-        ],
-    )
-    .await;
+    let rogue_cases = [
+        (
+            "only-requester-accepts",
+            Kind::MentoringAcceptance,
+            json!({"request": request.id, "offer": offer.id, "autonomy": {"ru": "—"}}),
+        ),
+        (
+            "only-parties-report",
+            Kind::ProgressReport,
+            report_json.clone(),
+        ),
+        (
+            "only-partner-acknowledges",
+            Kind::Feedback,
+            acknowledgement_body(id_of(&report)),
+        ),
+        (
+            "only-parties-close",
+            Kind::MentoringClosure,
+            json!({"agreement": acceptance.id, "outcome": "terminated", "summary": {"ru": "Не сторона соглашения"}}),
+        ),
+    ];
+    let mut rogue_records = Vec::new();
+    let mut expected_refused = Vec::new();
+    for ((rule, kind, body), created_at) in rogue_cases.into_iter().zip(now..) {
+        let record = rogue.sign(kind, body, created_at);
+        expected_refused.push((record.id().to_string(), rule.to_string()));
+        rogue_records.push(record);
+    }
+    import(school, &rogue_records.iter().collect::<Vec<_>>()).await;
     let after = school.client().thread(&request.id).await.expect("thread");
     assert_eq!(after.state, "matched", "state unchanged");
     assert_eq!(after.agreement, before.agreement, "agreement unchanged");
-    assert_eq!(
-        rules_refused(&after),
-        [
-            (
-                rogue_acceptance.id().to_string(),
-                "only-requester-accepts".into()
-            ),
-            (rogue_report.id().to_string(), "only-parties-report".into()),
-            (
-                rogue_acknowledgement.id().to_string(),
-                "only-partner-acknowledges".into()
-            ),
-            (rogue_closure.id().to_string(), "only-parties-close".into()),
-        ]
-    );
+    assert_eq!(rules_refused(&after), expected_refused);
 
     let closure = mentor
         .client()
@@ -964,20 +1000,15 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
         .wait_for_record(id_of(&closure), WAIT)
         .await
         .expect("closure");
-    refused_with(
-        school
-            .client()
-            .report(&acceptance.id, report_body("on-track"))
-            .await,
-        "agreement-closed",
-    );
-    refused_with(
-        school
-            .client()
-            .close(&acceptance.id, "terminated", "Ещё раз")
-            .await,
-        "already-closed",
-    );
+    refused(&[
+        ("agreement-closed", school, Write::Report(&acceptance.id)),
+        (
+            "already-closed",
+            school,
+            Write::Close(&acceptance.id, "terminated", "Ещё раз"),
+        ),
+    ])
+    .await;
 
     // A report the school's own key signed after the closure, delivered to the
     // mentor's node: kept, shown as refused, the agreement stays completed.
@@ -991,7 +1022,7 @@ async fn every_rule_is_refused_at_the_api_and_not_applied_from_the_network() {
     let mut school_key = Author::after(SchoolKey::from_seed(school.seed), head, last[0].id());
     assert_eq!(school_key.id(), school_id);
     let late = school_key.sign(Kind::ProgressReport, report_json, ensemble_core::now_ms());
-    import(&mentor, &[&late]).await;
+    import(mentor, &[&late]).await;
     let closed = mentor.client().thread(&request.id).await.expect("thread");
     assert_eq!(closed.state, "closed");
     let agreement = closed.agreement.as_ref().expect("agreement");
@@ -1060,7 +1091,7 @@ async fn offers_and_requests_are_ranked_by_the_fit_function() {
         busy_partner.sign(Kind::MentoringRequest, request_json.clone(), minute(1));
     let partner_acceptance = busy_partner.sign(
         Kind::MentoringAcceptance,
-        json!({"request": partner_request.id().to_string(), "offer": busy_offer.id().to_string(), "autonomy": {"ru": "Школа решает сама"}}),
+        acceptance_body(partner_request.id(), busy_offer.id()),
         minute(4),
     );
     let mut far_json = request_json.clone();

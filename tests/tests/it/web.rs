@@ -11,7 +11,7 @@ use ensemble_api::search::SearchParams;
 use ensemble_core::{Kind, RecordId};
 use ensemble_node::Node;
 use ensemble_node::search::{Query, Results};
-use ensemble_tests::{Spec, TestNode, WAIT, start};
+use ensemble_tests::{Spec, TestNode, WAIT, start, start_star};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -84,6 +84,11 @@ fn words(text: &str) -> Query {
     }
 }
 
+/// What a word search on `node` finds now, without waiting for the index.
+fn found(node: &Node, text: &str) -> Results {
+    node.search(&words(text)).expect("search")
+}
+
 fn docs(results: &Results) -> Vec<RecordId> {
     results.hits.iter().map(|hit| hit.doc).collect()
 }
@@ -105,44 +110,51 @@ async fn search_finds_word_forms_ranks_and_filters_over_the_api() {
         .expect("indexed");
     assert_eq!(everything.hits.len(), 3);
 
-    let found = node
-        .node()
-        .search(&words("смысловое чтение"))
-        .expect("search");
-    assert_eq!(found.total, 2, "{found:?}");
-    assert!(docs(&found).contains(&reading) && docs(&found).contains(&biology));
-    assert!(found.hits.iter().all(|hit| hit.score > 0.0));
-
-    let filtered = node
-        .node()
-        .search(&Query {
-            subject: Some("russian".into()),
-            grade: Some(5),
-            ..words("смысловое чтение")
-        })
-        .expect("search");
-    assert_eq!(docs(&filtered), vec![reading]);
-    let by_grade = node
-        .node()
-        .search(&Query {
-            grade: Some(5),
-            ..Query::default()
-        })
-        .expect("search");
-    assert_eq!(by_grade.total, 2);
-    let english = node
-        .node()
-        .search(&words("reading strategies"))
-        .expect("search");
-    assert_eq!(
-        english.total, 2,
-        "method labels are searchable in English too"
-    );
-    assert!(!docs(&node.node().search(&words("оценивания")).expect("search")).contains(&reading));
-    assert_eq!(
-        docs(&node.node().search(&words("оценивания")).expect("search")),
-        vec![maths]
-    );
+    // Word forms, filters, and method labels in English: which practices each finds.
+    let cases = [
+        (
+            "word forms",
+            words("смысловое чтение"),
+            vec![reading, biology],
+        ),
+        (
+            "words, a subject and a grade",
+            Query {
+                subject: Some("russian".into()),
+                grade: Some(5),
+                ..words("смысловое чтение")
+            },
+            vec![reading],
+        ),
+        (
+            "a grade alone",
+            Query {
+                grade: Some(5),
+                ..Query::default()
+            },
+            vec![reading, maths],
+        ),
+        (
+            "method labels in English",
+            words("reading strategies"),
+            vec![reading, biology],
+        ),
+        ("another word's forms", words("оценивания"), vec![maths]),
+    ];
+    for (case, query, mut expected) in cases {
+        let found = node.node().search(&query).expect("search");
+        assert_eq!(found.total, expected.len(), "{case}: {found:?}");
+        let mut shown = docs(&found);
+        shown.sort();
+        expected.sort();
+        assert_eq!(shown, expected, "{case}");
+        if !query.text.is_empty() {
+            assert!(
+                found.hits.iter().all(|hit| hit.score > 0.0),
+                "{case}: {found:?}"
+            );
+        }
+    }
 
     // The HTTP API and the typed client give the same ranking.
     let params = SearchParams {
@@ -201,12 +213,9 @@ async fn search_finds_word_forms_ranks_and_filters_over_the_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_follows_versions_retractions_blocks_and_replications() {
-    let a = start(Spec::school("Школа А")).await.expect("a");
-    let b = start(Spec::school("Школа Б").bootstrap(&[&a]))
+    let [a, b] = start_star([Spec::school("Школа А"), Spec::school("Школа Б")])
         .await
-        .expect("b");
-    a.wait_for_subscribers(1, WAIT).await.expect("a meshed");
-    b.wait_for_subscribers(1, WAIT).await.expect("b meshed");
+        .expect("meshed");
 
     // Only the latest version is indexed.
     let doc = publish(&a, "Утренний круг в первом классе", "russian", 1).await;
@@ -234,10 +243,7 @@ async fn the_index_follows_versions_retractions_blocks_and_replications() {
     .expect("new version");
     assert_eq!(evening.hits[0].doc, doc);
     assert_ne!(evening.hits[0].id, doc, "the hit is the latest version");
-    assert_eq!(
-        a.node().search(&words("утренний")).expect("search").total,
-        0
-    );
+    assert_eq!(found(a.node(), "утренний").total, 0);
 
     // A replication report by another school raises the level to E4 and counts it.
     b.wait_for_record(evening.hits[0].id, WAIT)
@@ -297,16 +303,16 @@ async fn the_index_follows_versions_retractions_blocks_and_replications() {
         .block(&b.node().school_id().to_string())
         .await
         .expect("block");
-    assert_eq!(a.node().search(&words("школы Б")).expect("search").total, 0);
+    assert_eq!(found(a.node(), "школы Б").total, 0);
     a.node()
         .unblock(&b.node().school_id().to_string())
         .await
         .expect("unblock");
-    assert_eq!(a.node().search(&words("школы Б")).expect("search").total, 1);
+    assert_eq!(found(a.node(), "школы Б").total, 1);
 
     // A retracted practice leaves the index.
     a.node().retract(doc, None).await.expect("retract");
-    assert!(docs(&a.node().search(&words("вечерний")).expect("search")).is_empty());
+    assert!(docs(&found(a.node(), "вечерний")).is_empty());
     search_until(a.node(), &Query::default(), |results| {
         !docs(results).contains(&doc)
     })
@@ -325,10 +331,7 @@ async fn the_index_survives_a_restart_and_reindex_rebuilds_it() {
     .expect("indexed");
     node.restart(Vec::new()).await.expect("restart");
     // No wait: the committed index is there at once.
-    assert_eq!(
-        docs(&node.node().search(&words("чтение")).expect("search")),
-        vec![doc]
-    );
+    assert_eq!(docs(&found(node.node(), "чтение")), vec![doc]);
     assert!(node.dir.join("index").is_dir());
 
     let anonymous = ensemble_api::Client::new(&node.daemon().api_url, None);
@@ -336,10 +339,7 @@ async fn the_index_survives_a_restart_and_reindex_rebuilds_it() {
     assert_eq!(refused.status(), Some(401));
     let rebuilt = node.client().reindex().await.expect("reindex");
     assert_eq!(rebuilt.practices, 1);
-    assert_eq!(
-        docs(&node.node().search(&words("смысловое")).expect("search")),
-        vec![doc]
-    );
+    assert_eq!(docs(&found(node.node(), "смысловое")), vec![doc]);
 }
 
 // ----- HTML over plain HTTP ---------------------------------------------------------------
@@ -426,6 +426,19 @@ impl Visitor {
         self.base.clone()
     }
 
+    /// Posts a form from this site, with `csrf` as its token.
+    async fn submit(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut form = vec![("csrf", csrf)];
+        form.extend_from_slice(fields);
+        let origin = self.origin();
+        self.post(path, &form, Some(&origin)).await
+    }
+
     /// The CSRF token of the last page that had a form.
     fn csrf_of(page: &str) -> String {
         let marker = "name=\"csrf\" value=\"";
@@ -439,17 +452,36 @@ impl Visitor {
     async fn sign_in(&mut self) -> String {
         let (_, _, page) = self.get("/signin").await;
         let csrf = Visitor::csrf_of(&page);
-        let origin = self.origin();
-        let (status, _, _) = self
-            .post(
-                "/signin",
-                &[("csrf", &csrf), ("token", TOKEN), ("next", "/")],
-                Some(&origin),
-            )
+        let signed_in = self
+            .submit("/signin", &csrf, &[("token", TOKEN), ("next", "/")])
             .await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "signed in");
+        assert_eq!(redirect("signing in", &signed_in), "/");
         csrf
     }
+}
+
+/// Where a "303 See Other" answer sends the browser, after asserting that it is one.
+fn redirect(case: &str, (status, headers, _): &(StatusCode, HeaderMap, String)) -> String {
+    assert_eq!(*status, StatusCode::SEE_OTHER, "{case}");
+    headers
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_else(|| panic!("{case}: no Location"))
+        .to_string()
+}
+
+/// Asserts that the answer sets cookie `name` out of scripts' and other sites' reach.
+fn assert_strict_cookie(headers: &HeaderMap, name: &str) {
+    let cookie = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .unwrap_or_default();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{name}: {cookie}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -548,28 +580,19 @@ async fn writes_need_sign_in_and_a_csrf_token_from_this_site() {
     let card_path = format!("/practices/{doc}");
     let (status, headers, page) = visitor.get(&card_path).await;
     assert_eq!(status, StatusCode::OK);
-    let csrf_cookie = headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("ensemble_csrf="))
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"),
-        "{csrf_cookie}"
-    );
+    assert_strict_cookie(&headers, "ensemble_csrf");
     assert!(
         !page.contains("id=\"replication-form\""),
         "no write forms before signing in"
     );
 
     // Not signed in: the form pages redirect to sign-in, the writes answer 401.
-    let (status, headers, _) = visitor.get("/practices/new").await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
-        headers.get(LOCATION).and_then(|value| value.to_str().ok()),
-        Some("/signin?next=%2Fpractices%2Fnew")
+        redirect(
+            "a form page before sign-in",
+            &visitor.get("/practices/new").await
+        ),
+        "/signin?next=%2Fpractices%2Fnew"
     );
     let feedback_path = format!("/practices/{doc}/feedback");
     let question = [
@@ -583,45 +606,28 @@ async fn writes_need_sign_in_and_a_csrf_token_from_this_site() {
     // Signing in needs the token and this site's CSRF token.
     let (_, _, page) = visitor.get("/signin").await;
     let csrf = Visitor::csrf_of(&page);
-    let (status, _, _) = visitor
-        .post(
-            "/signin",
-            &[("csrf", &csrf), ("token", "wrong")],
-            Some(&origin),
-        )
+    for (case, csrf, token, refusal) in [
+        (
+            "a wrong token",
+            csrf.as_str(),
+            "wrong",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "a forged CSRF token",
+            "forged",
+            TOKEN,
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let (status, _, _) = visitor.submit("/signin", csrf, &[("token", token)]).await;
+        assert_eq!(status, refusal, "signing in with {case}");
+    }
+    let signed_in = visitor
+        .submit("/signin", &csrf, &[("token", TOKEN), ("next", &card_path)])
         .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _, _) = visitor
-        .post(
-            "/signin",
-            &[("csrf", "forged"), ("token", TOKEN)],
-            Some(&origin),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, headers, _) = visitor
-        .post(
-            "/signin",
-            &[("csrf", &csrf), ("token", TOKEN), ("next", &card_path)],
-            Some(&origin),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        headers.get(LOCATION).and_then(|value| value.to_str().ok()),
-        Some(card_path.as_str())
-    );
-    let session = headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("ensemble_session="))
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
-        "{session}"
-    );
+    assert_eq!(redirect("signing in", &signed_in), card_path);
+    assert_strict_cookie(&signed_in.1, "ensemble_session");
 
     // Signed in: a POST without the token, with another's token, or from another
     // origin is refused; the right one is stored.
@@ -633,14 +639,8 @@ async fn writes_need_sign_in_and_a_csrf_token_from_this_site() {
             .and_then(|counts| counts.get(&Kind::Feedback).copied())
             .unwrap_or(0)
     };
-    let (status, _, _) = visitor.post(&feedback_path, &question, Some(&origin)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
     let mut with_token = question.to_vec();
     with_token.push(("csrf", &csrf));
-    let (status, _, _) = visitor
-        .post(&feedback_path, &with_token, Some("http://evil.example"))
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
     let mut stranger = Visitor::new(&node);
     stranger.get("/").await;
     stranger.cookies.extend(
@@ -650,20 +650,43 @@ async fn writes_need_sign_in_and_a_csrf_token_from_this_site() {
             .filter(|(name, _)| name == "ensemble_session")
             .cloned(),
     );
-    let (status, _, _) = stranger.post(&feedback_path, &with_token, None).await;
-    assert_eq!(
-        status,
-        StatusCode::FORBIDDEN,
-        "a CSRF token belongs to its browser"
-    );
-    assert_eq!(held(), 0);
-    let (status, headers, _) = visitor
+    // Who sends: this browser, or another one holding the session cookie alone.
+    let (this_browser, another_browser) = ("this browser", "another browser");
+    for (case, browser, form, from) in [
+        (
+            "without the CSRF token",
+            this_browser,
+            &question[..],
+            Some(origin.as_str()),
+        ),
+        (
+            "from another origin",
+            this_browser,
+            &with_token[..],
+            Some("http://evil.example"),
+        ),
+        (
+            "with the CSRF token of another browser (it belongs to its own)",
+            another_browser,
+            &with_token[..],
+            None,
+        ),
+    ] {
+        let sender = if browser == another_browser {
+            &mut stranger
+        } else {
+            &mut visitor
+        };
+        let (status, _, _) = sender.post(&feedback_path, form, from).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a write {case} by {browser}");
+        assert_eq!(held(), 0, "nothing stored from a write {case} by {browser}");
+    }
+    let stored = visitor
         .post(&feedback_path, &with_token, Some(&origin))
         .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
-        headers.get(LOCATION).and_then(|value| value.to_str().ok()),
-        Some(format!("/practices/{doc}#feedback").as_str())
+        redirect("a write with this browser's token", &stored),
+        format!("/practices/{doc}#feedback")
     );
     assert_eq!(held(), 1);
     let (_, _, page) = visitor.get(&card_path).await;
@@ -684,14 +707,10 @@ async fn language_switch_is_remembered_and_pages_fit_a_phone() {
     );
     assert!(page.contains("@media(max-width:40rem)"));
     let card = format!("/practices/{doc}");
-    let (status, headers, _) = visitor
+    let switched = visitor
         .get(&format!("/lang/en?next={}", card.replace('/', "%2F")))
         .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        headers.get(LOCATION).and_then(|value| value.to_str().ok()),
-        Some(card.as_str())
-    );
+    assert_eq!(redirect("switching to English", &switched), card);
     let (_, _, page) = visitor.get(&card).await;
     assert!(page.contains("<html lang=\"en\">"));
     assert!(page.contains("Signature verified") && page.contains("Practice catalog"));
@@ -704,11 +723,10 @@ async fn language_switch_is_remembered_and_pages_fit_a_phone() {
         page.contains("Practice catalog"),
         "remembered on the next page"
     );
-    let (status, headers, _) = visitor.get("/lang/ru?next=https://evil.example/").await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    let switched = visitor.get("/lang/ru?next=https://evil.example/").await;
     assert_eq!(
-        headers.get(LOCATION).and_then(|value| value.to_str().ok()),
-        Some("/"),
+        redirect("switching back, asked to leave the site", &switched),
+        "/",
         "no open redirect"
     );
     let (_, _, page) = visitor.get("/").await;
@@ -725,12 +743,11 @@ async fn form_faults_are_shown_beside_their_fields() {
     let node = start(Spec::school("Формы")).await.expect("node");
     let mut visitor = Visitor::new(&node);
     let csrf = visitor.sign_in().await;
-    let origin = visitor.origin();
     let (status, _, page) = visitor
-        .post(
+        .submit(
             "/practices/new",
+            &csrf,
             &[
-                ("csrf", &csrf),
                 ("title_ru", "Ой"),
                 ("summary_ru", "Кратко"),
                 ("grades", "5"),
@@ -739,23 +756,21 @@ async fn form_faults_are_shown_beside_their_fields() {
                 ("language", "ru"),
                 ("license", "CC-BY-4.0"),
             ],
-            Some(&origin),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    for field in [
-        "title_ru",
-        "problem_ru",
-        "subjects",
-        "method_ru",
-        "measure_name",
-        "materials",
-    ] {
-        assert!(
-            page.contains(&format!("data-field=\"{field}\"")),
-            "no fault shown beside {field}"
-        );
-    }
+    assert_faults_shown(
+        "a practice",
+        &page,
+        &[
+            "title_ru",
+            "problem_ru",
+            "subjects",
+            "method_ru",
+            "measure_name",
+            "materials",
+        ],
+    );
     assert!(
         page.contains("обязательное поле"),
         "faults in the reader's language"
@@ -771,11 +786,11 @@ async fn form_faults_are_shown_beside_their_fields() {
         None
     );
 
-    let (status, headers, _) = visitor
-        .post(
+    let published = visitor
+        .submit(
             "/practices/new",
+            &csrf,
             &[
-                ("csrf", &csrf),
                 ("title_ru", "Стратегии смыслового чтения"),
                 ("summary_ru", "Кратко о практике"),
                 ("problem_ru", "Ученики не понимают текст"),
@@ -785,15 +800,9 @@ async fn form_faults_are_shown_beside_their_fields() {
                 ("language", "ru"),
                 ("license", "CC-BY-4.0"),
             ],
-            Some(&origin),
         )
         .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let card = headers
-        .get(LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let card = redirect("a valid practice", &published);
     let (_, _, page) = visitor.get(&format!("{card}/edit")).await;
     assert!(
         page.contains("Стратегии смыслового чтения"),
@@ -801,18 +810,17 @@ async fn form_faults_are_shown_beside_their_fields() {
     );
     let doc = card.trim_start_matches("/practices/").to_string();
     let (status, _, page) = visitor
-        .post(
+        .submit(
             &format!("/practices/{doc}/feedback"),
-            &[("csrf", &csrf), ("question_kind", "question")],
-            Some(&origin),
+            &csrf,
+            &[("question_kind", "question")],
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("data-field=\"question_text\""));
+    assert_faults_shown("a question", &page, &["question_text"]);
 
     // A mentoring request: faults beside the fields, then published and editable.
     let request = [
-        ("csrf", csrf.as_str()),
         ("title_ru", "Поддержка по смысловому чтению"),
         ("problem_ru", "Результаты по чтению ниже региональных"),
         ("subjects", "russian"),
@@ -826,15 +834,10 @@ async fn form_faults_are_shown_beside_their_fields() {
         ("visibility", "network"),
     ];
     let (status, _, page) = visitor
-        .post("/mentoring/requests/new", &request, Some(&origin))
+        .submit("/mentoring/requests/new", &csrf, &request)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    for field in ["deficits", "period_from"] {
-        assert!(
-            page.contains(&format!("data-field=\"{field}\"")),
-            "no fault beside {field}"
-        );
-    }
+    assert_faults_shown("a mentoring request", &page, &["deficits", "period_from"]);
     let mut fixed: Vec<(&str, &str)> = request
         .iter()
         .filter(|(name, _)| !name.starts_with("period"))
@@ -845,14 +848,10 @@ async fn form_faults_are_shown_beside_their_fields() {
         ("period_from", "2026-09-01"),
         ("period_to", "2027-05-31"),
     ]);
-    let (status, headers, _) = visitor
-        .post("/mentoring/requests/new", &fixed, Some(&origin))
+    let published = visitor
+        .submit("/mentoring/requests/new", &csrf, &fixed)
         .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let location = headers
-        .get(LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
+    let location = redirect("a valid mentoring request", &published);
     let request_doc = location
         .trim_start_matches("/mentoring#request-")
         .to_string();
@@ -869,23 +868,25 @@ async fn form_faults_are_shown_beside_their_fields() {
     );
 }
 
+/// Asserts that `page` shows a fault beside each of `fields` of the form for `what`.
+fn assert_faults_shown(what: &str, page: &str, fields: &[&str]) {
+    for field in fields {
+        assert!(
+            page.contains(&format!("data-field=\"{field}\"")),
+            "{what}: no fault shown beside {field}"
+        );
+    }
+}
+
 // ----- the browser ------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn browser_search_card_language_and_replication_across_two_schools() {
-    let Some(browser) = driver::Browser::start().await.expect("browser") else {
-        return;
-    };
-    let outcome = replication_scenario(&browser).await;
-    browser.close().await;
-    outcome.expect("scenario");
+    in_browser(replication_scenario).await;
 }
 
 async fn replication_scenario(browser: &driver::Browser) -> Result<()> {
-    let a = start(Spec::school("Гимназия А")).await?;
-    let b = start(Spec::school("Школа Б").bootstrap(&[&a])).await?;
-    a.wait_for_subscribers(1, WAIT).await?;
-    b.wait_for_subscribers(1, WAIT).await?;
+    let [a, b] = start_star([Spec::school("Гимназия А"), Spec::school("Школа Б")]).await?;
     let doc = publish(&a, "Стратегии смыслового чтения", "russian", 5).await;
     let other = publish(&a, "Смысловое чтение на биологии", "biology", 7).await;
     b.wait_for_records(&[doc, other], WAIT).await?;
@@ -945,11 +946,7 @@ async fn replication_scenario(browser: &driver::Browser) -> Result<()> {
     // Sign in, then report applying the practice.
     browser.goto(&format!("{on_b}/practices/{doc}")).await?;
     browser.click("a[href^='/signin']").await?;
-    browser.type_into("#token", TOKEN).await?;
-    browser.click("#signin-form button[type=submit]").await?;
-    browser
-        .wait_url(|url| url.ends_with(&format!("/practices/{doc}")))
-        .await?;
+    sign_in(browser, &format!("/practices/{doc}")).await?;
     browser
         .type_into(
             "#replication-form #text",
@@ -1015,12 +1012,7 @@ async fn replication_scenario(browser: &driver::Browser) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn browser_renders_a_hostile_record_inert() {
-    let Some(browser) = driver::Browser::start().await.expect("browser") else {
-        return;
-    };
-    let outcome = hostile_scenario(&browser).await;
-    browser.close().await;
-    outcome.expect("scenario");
+    in_browser(hostile_scenario).await;
 }
 
 async fn hostile_scenario(browser: &driver::Browser) -> Result<()> {
@@ -1067,11 +1059,7 @@ async fn hostile_scenario(browser: &driver::Browser) -> Result<()> {
     browser
         .goto(&format!("{base}/signin?next=%2Fpractices%2Fnew"))
         .await?;
-    browser.type_into("#token", TOKEN).await?;
-    browser.click("#signin-form button[type=submit]").await?;
-    browser
-        .wait_url(|url| url.ends_with("/practices/new"))
-        .await?;
+    sign_in(browser, "/practices/new").await?;
     browser
         .type_into("#title_ru", "Практика со ссылкой")
         .await?;
@@ -1093,6 +1081,24 @@ async fn hostile_scenario(browser: &driver::Browser) -> Result<()> {
     );
     ensure!(!browser.alert_open().await?);
     Ok(())
+}
+
+/// Runs `scenario` in a fresh browser session, closed whatever the outcome; where no
+/// browser is installed, only the driver's notice (see the module docs).
+async fn in_browser(scenario: impl AsyncFnOnce(&driver::Browser) -> Result<()>) {
+    let Some(browser) = driver::Browser::start().await.expect("browser") else {
+        return;
+    };
+    let outcome = scenario(&browser).await;
+    browser.close().await;
+    outcome.expect("scenario");
+}
+
+/// Signs in on the sign-in page the browser shows and waits to land on `next`.
+async fn sign_in(browser: &driver::Browser, next: &str) -> Result<()> {
+    browser.type_into("#token", TOKEN).await?;
+    browser.click("#signin-form button[type=submit]").await?;
+    browser.wait_url(|url| url.ends_with(next)).await
 }
 
 /// A lean WebDriver client over `reqwest` for Debian's chromium and chromedriver.

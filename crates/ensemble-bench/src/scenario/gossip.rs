@@ -268,7 +268,8 @@ async fn through_nodes(bench: &Bench, plan: &Plan, records: usize) -> Result<Del
     }
     let catalog = cluster::catalog_topic();
     for (node, degree) in nodes.iter().zip(plan.degrees()) {
-        cluster::wait_for_subscribers(node, degree, WAIT).await?;
+        node.wait_for_subscribers(TopicFamily::Catalog, degree, WAIT)
+            .await?;
         let mesh = || async {
             let status = node.status().await?;
             Ok(status.mesh.get(&catalog).copied().unwrap_or(0))

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use ensemble_core::Kind;
+use ensemble_core::{Kind, TopicFamily};
 
 use crate::cluster::{self, WAIT};
 use crate::figures::percentile;
@@ -30,7 +30,10 @@ pub async fn run(bench: &Bench) -> Result<Figures> {
         &[cluster::address(&daemon.node)?],
     )
     .await?;
-    cluster::wait_for_subscribers(&daemon.node, 1, WAIT).await?;
+    daemon
+        .node
+        .wait_for_subscribers(TopicFamily::Catalog, 1, WAIT)
+        .await?;
     let client = daemon.client();
     let mut rng = corpus::Rng::new("publish", 0);
     let mut api = Vec::with_capacity(publishes);
