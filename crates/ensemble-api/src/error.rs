@@ -92,9 +92,7 @@ impl From<NodeError> for ApiError {
             NodeError::Store(_)
             | NodeError::DataDir(_)
             | NodeError::Config(_)
-            | NodeError::Damaged(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            | NodeError::Damaged(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let fields = match &error {
             NodeError::Invalid { errors, .. } => {

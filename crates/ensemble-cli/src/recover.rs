@@ -54,9 +54,9 @@ pub async fn recover(dir: PathBuf, args: RecoverArgs, json: bool) -> Result<Exit
     }
     let options = file.into_options(dir.clone())?;
     let bundle = match &args.from_bundle {
-        Some(path) => Some(
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        ),
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)
+        }
         None => None,
     };
     let peers = args

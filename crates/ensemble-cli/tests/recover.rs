@@ -167,7 +167,12 @@ fn publish(dir: &Path, files: &Path, number: u64) -> Value {
     std::fs::write(&path, practice(number).to_string()).expect("write");
     json(&ensemble(
         dir,
-        &["practice", "publish", path.to_str().expect("path"), "--json"],
+        &[
+            "practice",
+            "publish",
+            path.to_str().expect("path"),
+            "--json",
+        ],
     ))
 }
 
@@ -188,7 +193,10 @@ fn largest_file(dir: &Path) -> PathBuf {
             let metadata = std::fs::metadata(&path).expect("metadata");
             if metadata.is_dir() {
                 pending.push(path);
-            } else if largest.as_ref().is_none_or(|(size, _)| metadata.len() > *size) {
+            } else if largest
+                .as_ref()
+                .is_none_or(|(size, _)| metadata.len() > *size)
+            {
                 largest = Some((metadata.len(), path));
             }
         }
@@ -294,9 +302,15 @@ fn an_old_bundle_recovers_part_and_publishing_waits() {
             "0",
         ],
     );
-    assert!(!partial.status.success(), "incomplete recovery exits non-zero");
+    assert!(
+        !partial.status.success(),
+        "incomplete recovery exits non-zero"
+    );
     let message = String::from_utf8_lossy(&partial.stderr);
-    assert!(message.contains("reaches only seq 2 of 3 signed"), "{message}");
+    assert!(
+        message.contains("reaches only seq 2 of 3 signed"),
+        "{message}"
+    );
 
     let _daemon = run(&dir, &[]);
     let path = temp.path().join("practice-3.json");
@@ -330,7 +344,10 @@ fn a_damaged_store_is_recovered_from_a_peer() {
         if status["records"]["practice"] == PRACTICES && status["records"]["school_profile"] == 2 {
             break;
         }
-        assert!(Instant::now() < deadline, "B never held A's records: {status}");
+        assert!(
+            Instant::now() < deadline,
+            "B never held A's records: {status}"
+        );
         std::thread::sleep(STATUS_POLL);
     }
     daemon_a.stop();

@@ -262,7 +262,11 @@ pub async fn recover(
 /// The libp2p listen address of a recovering node.
 const RECOVER_LISTEN: &str = "/ip4/127.0.0.1/tcp/0";
 
-async fn restore(node: &Node, plan: RecoverPlan, has_peers: bool) -> Result<RecoverReport, NodeError> {
+async fn restore(
+    node: &Node,
+    plan: RecoverPlan,
+    has_peers: bool,
+) -> Result<RecoverReport, NodeError> {
     let school = node.school_id();
     let signed = node.signed_seq();
     let mut report = RecoverReport {
@@ -404,13 +408,19 @@ mod tests {
         std::fs::remove_dir_all(dir.path().join(data_dir::STORE_DIR)).expect("remove");
         let refused = check(dir.path(), &key, false).expect_err("damaged");
         let message = refused.to_string();
-        assert!(message.contains("held 3 (3 indexed) at the last clean stop"), "{message}");
+        assert!(
+            message.contains("held 3 (3 indexed) at the last clean stop"),
+            "{message}"
+        );
         assert!(message.contains("seq 3 was already signed"), "{message}");
         assert!(message.contains("ensemble recover --data-dir"), "{message}");
         // Without a manifest (a crash), the mark alone tells.
         Manifest::remove(dir.path()).expect("remove");
         let refused = check(dir.path(), &key, false).expect_err("damaged");
-        assert!(refused.to_string().contains("records were lost"), "{refused}");
+        assert!(
+            refused.to_string().contains("records were lost"),
+            "{refused}"
+        );
         check(dir.path(), &key, true).expect("a recovering node expects the shortfall");
     }
 

@@ -28,12 +28,13 @@ impl SeqMark {
     pub fn load(dir: &Path) -> Result<SeqMark, data_dir::Error> {
         let path = dir.join(SEQ_MARK_FILE);
         let signed = match fs::read_to_string(&path) {
-            Ok(text) => text.trim().parse::<u64>().map_err(|error| {
-                data_dir::Error::Io {
+            Ok(text) => text
+                .trim()
+                .parse::<u64>()
+                .map_err(|error| data_dir::Error::Io {
                     path: path.clone(),
                     source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
-                }
-            })?,
+                })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => 0,
             Err(source) => return Err(data_dir::Error::Io { path, source }),
         };

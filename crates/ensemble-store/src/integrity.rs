@@ -168,7 +168,8 @@ impl View {
             Ok(heads) => {
                 for (author, head) in heads {
                     integrity.census.authors += 1;
-                    integrity.census.heads_total = integrity.census.heads_total.saturating_add(head);
+                    integrity.census.heads_total =
+                        integrity.census.heads_total.saturating_add(head);
                     let held = runs.get(&author).map_or(0, |next| next - 1);
                     if head > held {
                         integrity.fault(Fault::HeadBeyondRecords { author, head, held });

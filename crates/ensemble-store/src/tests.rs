@@ -328,7 +328,12 @@ fn filled(count: u64) -> (tempfile::TempDir, Store, SchoolKey) {
         .expect("append");
     for index in 0..count {
         store
-            .append(&key, draft(&format!("Практика {index}"), None), 1_000 + index, 0)
+            .append(
+                &key,
+                draft(&format!("Практика {index}"), None),
+                1_000 + index,
+                0,
+            )
             .expect("append");
     }
     (dir, store, key)
@@ -373,7 +378,11 @@ fn the_integrity_check_names_lost_records_and_corrupt_bytes() {
     assert_eq!(integrity.fault_count, 3, "{:?}", integrity.faults);
     assert!(integrity.faults.iter().any(|fault| matches!(
         fault,
-        Fault::HeadBeyondRecords { head: 7, held: 3, .. }
+        Fault::HeadBeyondRecords {
+            head: 7,
+            held: 3,
+            ..
+        }
     )));
     assert!(
         integrity

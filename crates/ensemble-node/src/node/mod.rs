@@ -139,7 +139,11 @@ impl Node {
         Node::start_as(options, key, true).await
     }
 
-    async fn start_as(options: Options, key: SchoolKey, recovering: bool) -> Result<Node, NodeError> {
+    async fn start_as(
+        options: Options,
+        key: SchoolKey,
+        recovering: bool,
+    ) -> Result<Node, NodeError> {
         let school_id = key.school_id();
         let span = info_span!("node", school = %school_id.short());
         let store = Arc::new(open_store(&options.data_dir)?);
@@ -421,10 +425,12 @@ fn open_store(data_dir: &std::path::Path) -> Result<Store, NodeError> {
             data_dir: data_dir.to_path_buf(),
             problem: format!("sled cannot open it ({reason})"),
         })),
-        Err(error @ ensemble_store::Error::Corrupt(_)) => Err(NodeError::Damaged(recovery::Damage {
-            data_dir: data_dir.to_path_buf(),
-            problem: error.to_string(),
-        })),
+        Err(error @ ensemble_store::Error::Corrupt(_)) => {
+            Err(NodeError::Damaged(recovery::Damage {
+                data_dir: data_dir.to_path_buf(),
+                problem: error.to_string(),
+            }))
+        }
         Err(error) => Err(error.into()),
     }
 }

@@ -111,13 +111,20 @@ impl Node {
         // The mark's lock spans the append and the raise, so that two publishes cannot
         // raise it out of order; the store flushed the record before the raise, and the
         // raise is durable before the record is published or acknowledged.
-        let mut mark = self.inner.mark.lock().map_err(|_| {
-            NodeError::Store(ensemble_store::Error::Poisoned)
-        })?;
+        let mut mark = self
+            .inner
+            .mark
+            .lock()
+            .map_err(|_| NodeError::Store(ensemble_store::Error::Poisoned))?;
         let record = self
             .inner
             .store
-            .append(&self.inner.key, draft, ensemble_core::now_ms(), mark.signed())
+            .append(
+                &self.inner.key,
+                draft,
+                ensemble_core::now_ms(),
+                mark.signed(),
+            )
             .map_err(|error| match error {
                 ensemble_store::Error::Record(error) => NodeError::from_record(error),
                 ensemble_store::Error::OwnLogBehind { held, signed } => {
