@@ -90,13 +90,14 @@ impl From<NodeError> for ApiError {
             NodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             NodeError::NotFound(_) => StatusCode::NOT_FOUND,
             NodeError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            NodeError::Net(_) => StatusCode::SERVICE_UNAVAILABLE,
+            NodeError::Net(_) | NodeError::OwnLogBehind { .. } => StatusCode::SERVICE_UNAVAILABLE,
             NodeError::Store(ensemble_node::StoreError::InvalidCursor(_)) => {
                 StatusCode::BAD_REQUEST
             }
-            NodeError::Store(_) | NodeError::DataDir(_) | NodeError::Config(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            NodeError::Store(_)
+            | NodeError::DataDir(_)
+            | NodeError::Config(_)
+            | NodeError::Damaged(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let fields = match &error {
             NodeError::Invalid { errors, .. } => {

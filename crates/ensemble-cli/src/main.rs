@@ -1,6 +1,6 @@
 //! `ensemble`: the command-line interface of an Ensemble school node.
 //!
-//! `init`, `run` and `demo` work on a data directory directly; every other command is
+//! `init`, `run`, `recover` and `demo` work on a data directory directly; every other command is
 //! a client of a running node, reached through `--data-dir` (which holds `node.json`
 //! and the API token) or `--api URL --token TOKEN`.
 
@@ -9,6 +9,7 @@ mod man;
 mod mentoring;
 #[cfg(unix)]
 mod notify;
+mod recover;
 mod run;
 mod search;
 
@@ -56,6 +57,8 @@ enum Command {
     Init(InitArgs),
     /// Run the node (P2P + HTTP API + web UI) until Ctrl-C.
     Run(run::RunArgs),
+    /// Rebuild a damaged store from an export bundle and/or peers, keeping the key.
+    Recover(recover::RecoverArgs),
     /// Start a regional hub, a mentor school and a supported school on loopback.
     Demo(demo::DemoArgs),
     /// Show the node's identity, records held, peers and network counters.
@@ -277,6 +280,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             )
             .await
         }
+        Command::Recover(args) => recover::recover(data_dir(global), args, global.json).await,
         Command::Demo(args) => demo::demo(args, global.data_dir.clone(), global.json).await,
         Command::Status => {
             let status = client(global)?.status().await?;

@@ -6,6 +6,8 @@
 //! DIR/api-token    bearer token for write calls, mode 0600
 //! DIR/config.toml  commented configuration
 //! DIR/store/       sled database
+//! DIR/last-seq     the highest seq the school's key has signed (`crate::seq_mark`)
+//! DIR/store.manifest  the store's counts at the last clean stop (`crate::recovery`)
 //! DIR/node.json    written while the node serves: API address, listen addrs, pid
 //! ```
 //!

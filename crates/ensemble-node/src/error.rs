@@ -48,6 +48,20 @@ pub enum NodeError {
     /// Configuration problem.
     #[error("{0}")]
     Config(String),
+    /// The store is damaged: the node refuses to serve a part of it.
+    #[error(transparent)]
+    Damaged(#[from] crate::recovery::Damage),
+    /// The store holds less of this school's log than the key has signed: publishing
+    /// now would sign a seq twice, so it waits for sync or `ensemble recover`.
+    #[error(
+        "this node holds this school's log up to seq {held} but seq {signed} was already signed; publishing waits until peers give the missing records back (sync) or `ensemble recover` restores them"
+    )]
+    OwnLogBehind {
+        /// The highest own seq held.
+        held: u64,
+        /// The highest own seq signed (the seq mark).
+        signed: u64,
+    },
 }
 
 impl NodeError {

@@ -8,8 +8,10 @@ mod error;
 mod mentoring;
 pub mod metrics;
 mod node;
+pub mod recovery;
 mod rules;
 pub mod search;
+pub mod seq_mark;
 pub mod sync;
 pub mod wait;
 

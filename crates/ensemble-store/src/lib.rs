@@ -25,12 +25,13 @@
 //! - Own records are flushed before [`Store::append`] returns; foreign records are
 //!   flushed by the caller in groups ([`Store::flush`]).
 
+mod integrity;
 mod keys;
 mod local;
 mod view;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ensemble_core::body::Body;
@@ -38,6 +39,7 @@ use ensemble_core::{
     Draft, Kind, LogPosition, RecordError, RecordId, SchoolId, SchoolKey, VerifiedRecord,
 };
 
+pub use integrity::{Census, Fault, Integrity};
 pub use local::Block;
 
 /// The on-disk format version this build writes. Bumped on any change of tree layout.
@@ -52,6 +54,28 @@ pub enum Error {
     /// The database failed.
     #[error("storage error: {0}")]
     Sled(#[from] sled::Error),
+    /// sled refused to open the database: its files are damaged or unreadable.
+    #[error("cannot open the store in {}: {reason}", path.display())]
+    Open {
+        /// The store directory.
+        path: PathBuf,
+        /// What sled said (or the panic it raised while recovering its log).
+        reason: String,
+        /// Whether sled reported corruption (as opposed to, say, a permission or lock
+        /// problem): only then is rebuilding the store the answer.
+        corrupt: bool,
+    },
+    /// The store holds this school's log only up to `held`, but `signed` was already
+    /// signed: signing the next seq now would sign a number twice (a fork of our own log).
+    #[error(
+        "this school's log is held up to seq {held} here but seq {signed} was already signed; publishing waits until peers give the missing records back (sync) or `ensemble recover` restores them"
+    )]
+    OwnLogBehind {
+        /// The highest own seq held.
+        held: u64,
+        /// The highest own seq ever signed (the node's seq mark).
+        signed: u64,
+    },
     /// Bytes in the store do not decode: the data directory is damaged.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -169,12 +193,10 @@ impl std::ops::Deref for Store {
 pub(crate) struct Counts(pub(crate) BTreeMap<Kind, u64>);
 
 impl Store {
-    /// Opens (or creates) the store in `path`.
+    /// Opens (or creates) the store in `path`. A database sled cannot open is an
+    /// [`Error::Open`] naming the directory.
     pub fn open(path: &Path) -> Result<Store, Error> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_CAPACITY_BYTES)
-            .open()?;
+        let db = open_db(path)?;
         let meta = db.open_tree("meta")?;
         match meta.get("format_version")? {
             None => {
@@ -220,14 +242,26 @@ impl Store {
     /// Signs `draft` as the next record of `key`'s log, stores it and flushes before
     /// returning: an acknowledged own record survives a crash, and a seq is never
     /// reused with other content (which would fork our own log).
+    ///
+    /// `signed` is the highest seq this key is known to have signed (the node keeps it
+    /// outside the store, where a store loss cannot take it). When the store holds less
+    /// than that, it lost own records and the next seq it would pick was already used:
+    /// it refuses with [`Error::OwnLogBehind`] instead of signing it again.
     pub fn append(
         &self,
         key: &SchoolKey,
         draft: Draft,
         created_at: u64,
+        signed: u64,
     ) -> Result<VerifiedRecord, Error> {
         let mut counts = self.writer.lock().map_err(|_| Error::Poisoned)?;
         let position = self.next_position(&key.school_id())?;
+        if position.seq <= signed {
+            return Err(Error::OwnLogBehind {
+                held: position.seq - 1,
+                signed,
+            });
+        }
         let record = ensemble_core::sign(key, draft, position, created_at)?;
         self.ingest_locked(&mut counts, &record)?;
         drop(counts);
@@ -410,6 +444,35 @@ impl Store {
         }
         self.heads.insert(author.as_bytes(), &head.to_be_bytes())?;
         Ok(false)
+    }
+}
+
+/// Opens the sled database, turning its refusals (and the panics some damaged logs
+/// raise while sled replays them) into [`Error::Open`] naming the directory.
+fn open_db(path: &Path) -> Result<sled::Db, Error> {
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(CACHE_CAPACITY_BYTES);
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+    let open_error = |reason: String, corrupt: bool| Error::Open {
+        path: path.to_path_buf(),
+        reason,
+        corrupt,
+    };
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(error)) => {
+            let corrupt = !matches!(error, sled::Error::Io(_));
+            Err(open_error(error.to_string(), corrupt))
+        }
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
+                .unwrap_or_else(|| "sled panicked while reading its log".into());
+            Err(open_error(reason, true))
+        }
     }
 }
 

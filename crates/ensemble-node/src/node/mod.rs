@@ -35,6 +35,8 @@ use tracing::{Instrument, info, info_span, warn};
 use crate::config::Options;
 pub use crate::error::NodeError;
 use crate::metrics::Metrics;
+use crate::recovery::{self, Manifest};
+use crate::seq_mark::SeqMark;
 use crate::sync::SyncScheduler;
 use crate::{data_dir, sync};
 
@@ -87,6 +89,8 @@ struct Inner {
     key: SchoolKey,
     school_id: SchoolId,
     store: Arc<Store>,
+    /// The highest seq signed, kept outside the store; its lock serialises publishes.
+    mark: Mutex<SeqMark>,
     net: NetworkHandle,
     metrics: Metrics,
     registry: Registry,
@@ -119,10 +123,37 @@ pub struct StoredEvent {
 impl Node {
     /// Opens the store, starts the network, subscribes, starts the ingest and sync
     /// tasks and publishes the school profile when the log has none.
+    ///
+    /// A damaged store ([`recovery`]) is refused with [`NodeError::Damaged`] before
+    /// anything is served.
     pub async fn start(options: Options, key: SchoolKey) -> Result<Node, NodeError> {
+        Node::start_as(options, key, false).await
+    }
+
+    /// Starts a node on the fresh store `ensemble recover` fills: the store may hold
+    /// less of this school's log than was signed, and nothing is published.
+    pub(crate) async fn start_recovering(
+        options: Options,
+        key: SchoolKey,
+    ) -> Result<Node, NodeError> {
+        Node::start_as(options, key, true).await
+    }
+
+    async fn start_as(
+        options: Options,
+        key: SchoolKey,
+        recovering: bool,
+    ) -> Result<Node, NodeError> {
         let school_id = key.school_id();
         let span = info_span!("node", school = %school_id.short());
-        let store = Arc::new(Store::open(&options.data_dir.join(data_dir::STORE_DIR))?);
+        let store = Arc::new(open_store(&options.data_dir)?);
+        let mut mark = SeqMark::load(&options.data_dir)?;
+        recovery::check_on_start(&options.data_dir, &store, &school_id, &mark, recovering)?;
+        // Own records the store holds beyond the mark (a data directory from before the
+        // mark, or records peers gave back) were signed too.
+        mark.raise(store.max_seq(&school_id)?)?;
+        // Only a clean stop vouches for the store from here on.
+        Manifest::remove(&options.data_dir)?;
         let mut registry = Registry::default();
         let metrics = Metrics::default();
         metrics.register(&mut registry);
@@ -138,6 +169,7 @@ impl Node {
                 key,
                 school_id,
                 store,
+                mark: Mutex::new(mark),
                 net,
                 metrics,
                 registry,
@@ -205,7 +237,9 @@ impl Node {
             tasks.push(sync_task);
             tasks.push(search_task);
         }
-        node.ensure_profile().instrument(span).await?;
+        if !recovering {
+            node.ensure_profile().instrument(span).await?;
+        }
         info!(school = %node.inner.school_id, peer = %node.peer_id(), "node started");
         Ok(node)
     }
@@ -223,7 +257,18 @@ impl Node {
         self.inner.net.shutdown().await;
         if let Err(error) = self.inner.store.flush() {
             warn!(%error, "final store flush failed");
+            return;
         }
+        // Only after a successful flush: the manifest vouches for what is on disk.
+        let dir = &self.inner.options.data_dir;
+        if let Err(error) = Manifest::write(dir, &self.inner.store, &self.inner.school_id) {
+            warn!(%error, "store manifest not written; the next start walks the store");
+        }
+    }
+
+    /// The highest seq this school's key has signed (the seq mark).
+    pub fn signed_seq(&self) -> u64 {
+        self.inner.mark.lock().map_or(0, |mark| mark.signed())
     }
 
     /// The school id.
@@ -365,6 +410,28 @@ impl Node {
             uptime_secs: self.inner.started.elapsed().as_secs(),
             version: env!("CARGO_PKG_VERSION").to_string(),
         })
+    }
+}
+
+/// Opens the store, naming sled's refusal to open damaged files as [`NodeError::Damaged`].
+fn open_store(data_dir: &std::path::Path) -> Result<Store, NodeError> {
+    match Store::open(&data_dir.join(data_dir::STORE_DIR)) {
+        Ok(store) => Ok(store),
+        Err(ensemble_store::Error::Open {
+            reason,
+            corrupt: true,
+            ..
+        }) => Err(NodeError::Damaged(recovery::Damage {
+            data_dir: data_dir.to_path_buf(),
+            problem: format!("sled cannot open it ({reason})"),
+        })),
+        Err(error @ ensemble_store::Error::Corrupt(_)) => {
+            Err(NodeError::Damaged(recovery::Damage {
+                data_dir: data_dir.to_path_buf(),
+                problem: error.to_string(),
+            }))
+        }
+        Err(error) => Err(error.into()),
     }
 }
 

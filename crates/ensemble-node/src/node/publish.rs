@@ -108,14 +108,32 @@ impl Node {
             doc,
             body,
         };
+        // The mark's lock spans the append and the raise, so that two publishes cannot
+        // raise it out of order; the store flushed the record before the raise, and the
+        // raise is durable before the record is published or acknowledged.
+        let mut mark = self
+            .inner
+            .mark
+            .lock()
+            .map_err(|_| NodeError::Store(ensemble_store::Error::Poisoned))?;
         let record = self
             .inner
             .store
-            .append(&self.inner.key, draft, ensemble_core::now_ms())
+            .append(
+                &self.inner.key,
+                draft,
+                ensemble_core::now_ms(),
+                mark.signed(),
+            )
             .map_err(|error| match error {
                 ensemble_store::Error::Record(error) => NodeError::from_record(error),
+                ensemble_store::Error::OwnLogBehind { held, signed } => {
+                    NodeError::OwnLogBehind { held, signed }
+                }
                 other => NodeError::Store(other),
             })?;
+        mark.raise(record.seq())?;
+        drop(mark);
         self.announce(&record);
         Ok(record)
     }
@@ -158,6 +176,17 @@ impl Node {
 
     /// Publishes the school profile from the configuration when the log has none.
     pub(super) async fn ensure_profile(&self) -> Result<(), NodeError> {
+        let held = self.inner.store.max_seq(&self.inner.school_id)?;
+        if held < self.signed_seq() {
+            // The profile may be among the records peers have yet to give back; signing
+            // now would reuse a seq.
+            warn!(
+                held,
+                signed = self.signed_seq(),
+                "own log incomplete; the profile is not republished"
+            );
+            return Ok(());
+        }
         let has_profile = self
             .inner
             .store

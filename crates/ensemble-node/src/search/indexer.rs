@@ -433,7 +433,7 @@ mod tests {
             };
             let record = self
                 .store
-                .append(key, draft, ensemble_core::now_ms())
+                .append(key, draft, ensemble_core::now_ms(), 0)
                 .expect("appends");
             let _ = self.events.send(StoredEvent {
                 id: record.id(),

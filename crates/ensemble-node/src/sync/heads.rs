@@ -102,13 +102,17 @@ mod tests {
         let inside = SchoolKey::from_seed([1; 32]);
         let followed = SchoolKey::from_seed([2; 32]);
         let outside = SchoolKey::from_seed([3; 32]);
-        store.append(&inside, profile("net"), 1).expect("appends");
-        store.append(&inside, profile("net"), 2).expect("appends");
         store
-            .append(&followed, profile("other"), 1)
+            .append(&inside, profile("net"), 1, 0)
             .expect("appends");
         store
-            .append(&outside, profile("other"), 1)
+            .append(&inside, profile("net"), 2, 0)
+            .expect("appends");
+        store
+            .append(&followed, profile("other"), 1, 0)
+            .expect("appends");
+        store
+            .append(&outside, profile("other"), 1, 0)
             .expect("appends");
         let scope = Scope {
             networks: vec!["net".into()],

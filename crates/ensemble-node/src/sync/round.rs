@@ -200,8 +200,8 @@ async fn pull(
 fn heads_of(node: &Node, ranges: &[PullRange]) -> Result<BTreeMap<SchoolId, u64>, SyncError> {
     let mut heads = BTreeMap::new();
     for range in ranges {
-        if !heads.contains_key(&range.author) {
-            heads.insert(range.author, node.store().head(&range.author)?);
+        if let std::collections::btree_map::Entry::Vacant(entry) = heads.entry(range.author) {
+            entry.insert(node.store().head(&range.author)?);
         }
     }
     Ok(heads)

@@ -142,7 +142,7 @@ mod tests {
                 body: br#"{"name":{"en":"School One"},"region":"ru-tat","roles":["school"]}"#
                     .to_vec(),
             };
-            store.append(&key, draft, at).expect("appends");
+            store.append(&key, draft, at, 0).expect("appends");
         }
         (dir, store, key)
     }
