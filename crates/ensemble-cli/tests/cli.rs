@@ -120,6 +120,25 @@ fn practice(title: &str) -> Value {
 }
 
 #[test]
+fn init_refuses_a_profile_that_run_could_not_publish_and_writes_nothing() {
+    let temp = tempfile::tempdir().expect("temp");
+    let dir = temp.path().join("school");
+    let refused = ensemble(&dir, &["init", "--name", "A", "--region", "ru-tat"]);
+    assert!(!refused.status.success());
+    let reason = stderr(&refused);
+    assert!(
+        reason.contains("school.name: must be 3 to 160 characters"),
+        "{reason}"
+    );
+    assert_eq!(
+        reason.trim().lines().count(),
+        1,
+        "one-line reason: {reason}"
+    );
+    assert!(!dir.exists(), "nothing written for a refused init");
+}
+
+#[test]
 fn init_creates_a_private_identity_and_refuses_to_overwrite_it() {
     let temp = tempfile::tempdir().expect("temp");
     let dir = temp.path().join("school");
@@ -137,14 +156,20 @@ fn init_creates_a_private_identity_and_refuses_to_overwrite_it() {
         assert_eq!(mode & 0o777, 0o600);
     }
     assert!(dir.join("config.toml").exists());
-    let again = ensemble(&dir, &["init", "--name", "X", "--region", "ru-tat"]);
+    let again = ensemble(&dir, &["init", "--name", "Лицей №2", "--region", "ru-tat"]);
     assert!(!again.status.success());
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
     assert_eq!(stderr(&again).trim().lines().count(), 1, "one-line reason");
     let forced = json(&ensemble(
         &dir,
         &[
-            "init", "--name", "X", "--region", "ru-tat", "--force", "--json",
+            "init",
+            "--name",
+            "Лицей №2",
+            "--region",
+            "ru-tat",
+            "--force",
+            "--json",
         ],
     ));
     assert_ne!(forced["school_id"], created["school_id"]);
