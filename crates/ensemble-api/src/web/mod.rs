@@ -19,6 +19,7 @@
 
 mod catalog;
 mod directory;
+mod faults;
 pub(crate) mod form;
 mod i18n;
 mod layout;
