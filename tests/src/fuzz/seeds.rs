@@ -9,9 +9,7 @@
 
 use std::path::Path;
 
-use ensemble_core::{
-    Draft, Kind, LogPosition, RecordId, SchoolKey, VerifiedRecord, bundle, sign,
-};
+use ensemble_core::{Draft, Kind, LogPosition, RecordId, SchoolKey, VerifiedRecord, bundle, sign};
 use ensemble_net::sync_wire::{Head, PullRange, SyncRequest, SyncResponse};
 use serde_bytes::{ByteArray, ByteBuf};
 use serde_json::{Value, json};
@@ -287,7 +285,11 @@ pub fn all(node_config: &Path) -> Vec<Seed> {
         for english in [false, true] {
             let mut data = vec![(form << 1) | u8::from(english)];
             data.extend_from_slice(posted.as_bytes());
-            add("web_form", format!("form{index}-{}", u8::from(english)), data);
+            add(
+                "web_form",
+                format!("form{index}-{}", u8::from(english)),
+                data,
+            );
         }
     }
     seeds

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use ensemble_api::web::decode::{WebForm, decode};
-use ensemble_core::body::{self, Mode};
 use ensemble_core::SignedRecord;
+use ensemble_core::body::{self, Mode};
 use ensemble_tests::fuzz::{self, NOW_MS, TARGETS, seeds};
 
 /// `tests/fuzz/` in the source tree.
@@ -82,7 +82,10 @@ fn every_target_has_a_fuzz_target_file() {
 fn seeds_are_valid_inputs_of_their_targets() {
     let all = seeds::all(&node_config());
     for target in TARGETS {
-        assert!(all.iter().any(|seed| seed.target == target), "no seed for {target}");
+        assert!(
+            all.iter().any(|seed| seed.target == target),
+            "no seed for {target}"
+        );
     }
     for seed in &all {
         fuzz::run(seed.target, &seed.data);
@@ -100,7 +103,11 @@ fn seeds_are_valid_inputs_of_their_targets() {
             "web_form" => {
                 let form = WebForm::ALL[usize::from(seed.data[0] >> 1)];
                 let decoded = decode(form, &seed.data[1..], seed.data[0] & 1 == 1);
-                assert!(decoded.faults.is_empty(), "{form:?} seed has faults: {:?}", decoded.faults);
+                assert!(
+                    decoded.faults.is_empty(),
+                    "{form:?} seed has faults: {:?}",
+                    decoded.faults
+                );
             }
             _ => {}
         }

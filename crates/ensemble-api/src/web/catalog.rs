@@ -52,7 +52,8 @@ pub(crate) const REPLICATION_FIELDS: FieldMap = &[
 ];
 
 /// Where the question form's fields go.
-pub(crate) const QUESTION_FIELDS: FieldMap = &[("text", "question_text"), ("kind", "question_kind")];
+pub(crate) const QUESTION_FIELDS: FieldMap =
+    &[("text", "question_text"), ("kind", "question_kind")];
 
 /// `GET /`: the catalog with search and filters.
 pub(crate) async fn catalog(
