@@ -43,9 +43,11 @@ pub enum ConfigError {
         /// The parser's message (names the key and line).
         message: String,
     },
-    /// Values that parse but make no sense; every key at fault is named.
-    #[error("invalid configuration: {0}")]
-    Invalid(String),
+    /// Values that parse but make no sense: one fault per key, each starting with the
+    /// key it names. A list rather than joined text, because a fault quotes the value
+    /// and a value may contain any separator.
+    #[error("invalid configuration: {}", .0.join("; "))]
+    Invalid(Vec<String>),
 }
 
 /// The file's schema.
@@ -249,7 +251,7 @@ impl File {
                 sync_interval,
                 heartbeat_interval: Duration::from_secs(1),
             }),
-            _ => Err(ConfigError::Invalid(faults.join("; "))),
+            _ => Err(ConfigError::Invalid(faults)),
         }
     }
 }

@@ -281,8 +281,9 @@ pub fn config(data: &[u8]) {
     };
     let options = match file.into_options(PathBuf::from(CONFIG_DATA_DIR)) {
         Ok(options) => options,
-        Err(ConfigError::Invalid(message)) => {
-            for fault in message.split("; ") {
+        Err(ConfigError::Invalid(faults)) => {
+            assert!(!faults.is_empty(), "an invalid config without a fault");
+            for fault in &faults {
                 assert!(
                     CONFIG_KEYS.iter().any(|key| fault.starts_with(key)),
                     "config fault names no key: {fault}"
