@@ -346,6 +346,12 @@ pub fn web_form(data: &[u8]) {
             field.is_empty() || decoded.fields.contains(&field.as_str()),
             "{form:?}: a fault at {field:?}, which is not a field of the form ({message})"
         );
+        // A write form builds every part of its body from its own inputs, so each
+        // fault belongs beside one of them, not above the form.
+        assert!(
+            decoded.kind.is_none() || !field.is_empty(),
+            "{form:?}: a fault shown at no field: {message}"
+        );
     }
     // Values are hostile: the rendered inputs never carry markup of their own.
     assert!(
