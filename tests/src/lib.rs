@@ -2,6 +2,8 @@
 //! 127.0.0.1, HTTP on port 0) in one process, each with its own temporary data
 //! directory. Waiting is always on events with a timeout, never on bare sleeps.
 
+pub mod fuzz;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

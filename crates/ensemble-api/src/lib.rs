@@ -10,7 +10,7 @@ pub mod mentoring;
 pub mod search;
 pub mod server;
 pub mod views;
-mod web;
+pub mod web;
 
 pub use client::{Client, ClientError};
 pub use daemon::Daemon;

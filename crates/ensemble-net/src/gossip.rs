@@ -112,14 +112,19 @@ fn undecodable_message_id(topic: &str, data: &[u8]) -> [u8; 32] {
     *hasher.finalize().as_bytes()
 }
 
+/// The message id of any gossip payload on a topic: [`message_id`] for bytes that
+/// decode as a record, a content hash for bytes that do not. Public so that the
+/// fuzzer and tests judge payloads exactly as gossipsub ids them, without a swarm.
+pub fn payload_message_id(topic: &str, data: &[u8]) -> [u8; 32] {
+    match SignedRecord::from_wire(data) {
+        Ok(record) => message_id(topic, &record.id()),
+        Err(_) => undecodable_message_id(topic, data),
+    }
+}
+
 /// gossipsub's `message_id_fn`.
 pub(crate) fn gossip_message_id(message: &gossipsub::Message) -> gossipsub::MessageId {
-    let topic = message.topic.as_str();
-    let id = match SignedRecord::from_wire(&message.data) {
-        Ok(record) => message_id(topic, &record.id()),
-        Err(_) => undecodable_message_id(topic, &message.data),
-    };
-    gossipsub::MessageId::new(&id)
+    gossipsub::MessageId::new(&payload_message_id(message.topic.as_str(), &message.data))
 }
 
 /// The gossipsub configuration every Ensemble node uses: strict signing, application

@@ -30,7 +30,7 @@ use std::time::Duration;
 use ensemble_core::SchoolId;
 use libp2p::{identity, multihash::Multihash, request_response::ResponseChannel};
 
-pub use gossip::message_id;
+pub use gossip::{message_id, payload_message_id};
 pub use handle::NetworkHandle;
 pub use libp2p::{Multiaddr, PeerId};
 

@@ -40,7 +40,9 @@ pub enum ConfigError {
         /// The parser's message (names the key and line).
         message: String,
     },
-    /// Values that parse but make no sense; every key at fault is named.
+    /// Values that parse but make no sense: one fault per key, each starting with the
+    /// key it names. A list rather than joined text, because a fault quotes the value
+    /// and a value may contain any separator.
     #[error("invalid configuration: {}", .0.join("; "))]
     Invalid(Vec<String>),
 }

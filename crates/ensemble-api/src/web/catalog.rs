@@ -35,7 +35,7 @@ const QUESTION_KINDS: &[FeedbackKind] = &[
 ];
 
 /// Where the replication form's fields go in the feedback body.
-const REPLICATION_FIELDS: FieldMap = &[
+pub(crate) const REPLICATION_FIELDS: FieldMap = &[
     ("text", "text"),
     ("replication.subjects", "subjects"),
     ("replication.grades", "grades"),
@@ -53,7 +53,8 @@ const REPLICATION_FIELDS: FieldMap = &[
 ];
 
 /// Where the question form's fields go.
-const QUESTION_FIELDS: FieldMap = &[("text", "question_text"), ("kind", "question_kind")];
+pub(crate) const QUESTION_FIELDS: FieldMap =
+    &[("text", "question_text"), ("kind", "question_kind")];
 
 /// `GET /`: the catalog with search and filters.
 pub(crate) async fn catalog(
@@ -61,21 +62,7 @@ pub(crate) async fn catalog(
     ctx: Ctx,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let form = FormData::parse(raw.unwrap_or_default().as_bytes());
-    let owned = |name: &str| form.get(name).map(str::to_string);
-    let params = SearchParams {
-        q: owned("q"),
-        subject: owned("subject"),
-        grade: owned("grade"),
-        problem: owned("problem"),
-        method: owned("method"),
-        evidence: owned("evidence"),
-        lang: owned("lang"),
-        school: owned("school"),
-        region: owned("region"),
-        limit: owned("limit"),
-        cursor: owned("cursor"),
-    };
+    let params = search_params(&FormData::parse(raw.unwrap_or_default().as_bytes()));
     let lang = ctx.lang;
     let directory = directory::of(&state.node);
     let (results, faults) = match params.to_query() {
@@ -120,6 +107,24 @@ pub(crate) async fn catalog(
         }
     };
     page(&ctx, StatusCode::OK, &lang.word("practice_catalog"), body)
+}
+
+/// The search parameters of the catalog's query string (blank values are absent).
+pub(crate) fn search_params(form: &FormData) -> SearchParams {
+    let owned = |name: &str| form.get(name).map(str::to_string);
+    SearchParams {
+        q: owned("q"),
+        subject: owned("subject"),
+        grade: owned("grade"),
+        problem: owned("problem"),
+        method: owned("method"),
+        evidence: owned("evidence"),
+        lang: owned("lang"),
+        school: owned("school"),
+        region: owned("region"),
+        limit: owned("limit"),
+        cursor: owned("cursor"),
+    }
 }
 
 fn search_form(
@@ -662,17 +667,10 @@ pub(crate) async fn post_question(
     let Some(target) = target_of(&state, &doc) else {
         return not_found(&ctx);
     };
-    let text = form.get("question_text").unwrap_or_default();
-    let kind = form.get("question_kind").unwrap_or("question");
-    let mut body = Map::new();
-    body.insert("target".into(), json!(target.to_string()));
-    body.insert("kind".into(), json!(kind));
-    if !text.is_empty() {
-        body.insert("text".into(), json!({ language_of(text): text }));
-    }
+    let body = question_body(&target, &form);
     let outcome = state
         .node
-        .publish(Kind::Feedback, Value::Object(body).to_string().into_bytes())
+        .publish(Kind::Feedback, body.to_string().into_bytes())
         .await;
     match outcome {
         Ok(_) => see_other(&format!("/practices/{doc}#feedback")),
@@ -722,6 +720,19 @@ pub(crate) async fn post_replication(
     }
 }
 
+/// The feedback body of a question form.
+pub(crate) fn question_body(target: &RecordId, form: &FormData) -> Value {
+    let text = form.get("question_text").unwrap_or_default();
+    let kind = form.get("question_kind").unwrap_or("question");
+    let mut body = Map::new();
+    body.insert("target".into(), json!(target.to_string()));
+    body.insert("kind".into(), json!(kind));
+    if !text.is_empty() {
+        body.insert("text".into(), json!({ language_of(text): text }));
+    }
+    Value::Object(body)
+}
+
 /// The latest version's id: feedback names the version the reader saw.
 fn target_of(state: &AppState, doc: &str) -> Option<RecordId> {
     let doc = doc.parse::<RecordId>().ok()?;
@@ -733,7 +744,7 @@ fn target_of(state: &AppState, doc: &str) -> Option<RecordId> {
 
 /// The feedback body of a replication form, and faults found before validation
 /// (numbers that are not numbers).
-fn replication_body(
+pub(crate) fn replication_body(
     lang: Lang,
     target: &RecordId,
     form: &FormData,

@@ -9,7 +9,8 @@
 //! `publish` (practice and request forms), `pages` (schools, mentoring, the node,
 //! sign-in, language, errors), `layout` (the page shell and hostile-input-safe
 //! helpers), `session` (request context, cookies, CSRF), `i18n` (phrases),
-//! `directory` (known schools, cached), `form` (urlencoding).
+//! `directory` (known schools, cached), `form` (urlencoding), `decode` (the pure
+//! half of each form handler, for tests and the fuzzer).
 //!
 //! Security: reading needs nothing; every POST needs the CSRF token of the browser's
 //! session and a same-origin `Origin`, and every write also needs the sign-in cookie.
@@ -18,6 +19,7 @@
 //! scripts entirely (`script-src 'none'`) and allows only its own nonce-tagged style.
 
 mod catalog;
+pub mod decode;
 mod directory;
 mod faults;
 pub(crate) mod form;

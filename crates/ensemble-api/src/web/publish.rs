@@ -390,9 +390,9 @@ pub(crate) fn quantity(value: &Quantity) -> String {
 
 /// What differs between the practice form and the mentoring-request form; the routes
 /// of both are served by the same handlers ([`new_form`], [`edit_form`], [`write`]).
-struct Editor {
+pub(crate) struct Editor {
     /// The kind of record a new form publishes.
-    kind: Kind,
+    pub(crate) kind: Kind,
     /// The form's routes: `{routes}/new` and `{routes}/{doc}/edit`.
     routes: &'static str,
     /// Where a written record is shown: this followed by its doc id.
@@ -406,20 +406,20 @@ struct Editor {
     /// Values a new form starts with.
     defaults: &'static [(&'static str, &'static str)],
     /// Where the body's validation faults are shown.
-    fields: FieldMap,
+    pub(crate) fields: FieldMap,
     /// This school's document named in the path, with its latest version's JSON body.
     own: fn(&AppState, &str) -> Option<(RecordId, Value)>,
     /// The form's inputs, between the general errors and the submit button.
-    inputs: fn(Lang, &FormData, &[(String, String)]) -> Markup,
+    pub(crate) inputs: fn(Lang, &FormData, &[(String, String)]) -> Markup,
     /// The JSON body from the form, merged into the latest version when updating;
     /// faults found before validation.
-    body: fn(Option<Value>, &FormData) -> (Value, Faults),
+    pub(crate) body: fn(Option<Value>, &FormData) -> (Value, Faults),
     /// The form values of a body, for editing.
     values: fn(Lang, &Value) -> FormData,
 }
 
 /// The practice form: `/practices/new`, `/practices/{doc}/edit`.
-const PRACTICE: Editor = Editor {
+pub(crate) const PRACTICE: Editor = Editor {
     kind: Kind::Practice,
     routes: "/practices",
     shown_at: "/practices/",
@@ -438,7 +438,7 @@ const PRACTICE: Editor = Editor {
 };
 
 /// The mentoring-request form: `/mentoring/requests/new`, `/mentoring/requests/{doc}/edit`.
-const REQUEST: Editor = Editor {
+pub(crate) const REQUEST: Editor = Editor {
     kind: Kind::MentoringRequest,
     routes: "/mentoring/requests",
     shown_at: "/mentoring#request-",
