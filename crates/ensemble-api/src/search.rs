@@ -16,7 +16,7 @@ use reqwest::Method;
 
 use crate::client::{Client, ClientError};
 use crate::error::ApiError;
-use crate::server::{AppState, authorize};
+use crate::state::{AppState, authorize};
 use crate::web::form;
 
 /// The routes of this module, merged into the server's router.

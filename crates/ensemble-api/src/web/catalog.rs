@@ -24,7 +24,7 @@ use super::pages::{message_page, not_found};
 use super::publish::{FieldMap, map_errors, period_of, quantity};
 use super::session::{Ctx, SignedInPost, see_other};
 use crate::search::SearchParams;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Feedback kinds a reader may send from the question form.
 const QUESTION_KINDS: &[FeedbackKind] = &[

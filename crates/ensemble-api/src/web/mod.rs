@@ -32,7 +32,7 @@ use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The CSP of responses that are not pages (redirects, errors): nothing may load.
 const FALLBACK_CSP: &str =

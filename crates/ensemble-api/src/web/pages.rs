@@ -18,7 +18,7 @@ use super::form::FormData;
 use super::i18n::{self, Lang};
 use super::layout::{badges, csrf_field, date, evidence_badge, page, safe_url};
 use super::session::{self, Ctx, SignedInPost, see_other, with_cookies};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A page with one message (errors, refusals).
 pub(crate) fn message_page(ctx: &Ctx, status: StatusCode, title: &str, message: &str) -> Response {

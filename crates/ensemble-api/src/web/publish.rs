@@ -26,7 +26,7 @@ use super::i18n::{self, Lang, Text};
 use super::layout::{csrf_field, field_errors, grade_select, page, vocab_select};
 use super::pages::not_found;
 use super::session::{Ctx, SignedInPost, see_other};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// JSON path prefix of a body → the form field its faults are shown beside. The
 /// longest matching prefix wins; faults matching none are shown above the form.

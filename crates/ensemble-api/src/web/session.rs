@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::form::FormData;
 use super::i18n::{self, Lang};
-use crate::server::{AppState, constant_time_eq};
+use crate::state::{AppState, constant_time_eq};
 
 /// Cookie with the sign-in.
 const SESSION_COOKIE: &str = "ensemble_session";
