@@ -11,6 +11,7 @@ mod records;
 pub mod search;
 pub mod server;
 mod state;
+mod urlencoded;
 pub mod views;
 mod web;
 

@@ -190,4 +190,3 @@ pub(crate) async fn import(
     authorize(&state, &headers)?;
     Ok(Json(state.node.import(&body).await?))
 }
-

@@ -17,7 +17,7 @@ use reqwest::Method;
 use crate::client::{Client, ClientError};
 use crate::error::ApiError;
 use crate::state::{AppState, authorize};
-use crate::web::form;
+use crate::urlencoded;
 
 /// The routes of this module, merged into the server's router.
 pub(crate) fn routes() -> Router<AppState> {
@@ -141,7 +141,7 @@ impl SearchParams {
         fn value(field: &Option<String>) -> &str {
             field.as_deref().unwrap_or_default().trim()
         }
-        form::query_string([
+        urlencoded::query_string([
             ("q", value(&self.q)),
             ("subject", value(&self.subject)),
             ("grade", value(&self.grade)),

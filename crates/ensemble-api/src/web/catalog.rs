@@ -14,7 +14,6 @@ use maud::{Markup, html};
 use serde_json::{Map, Value, json};
 
 use super::directory::{self, Directory};
-use super::form::{self, FormData};
 use super::i18n::{self, Lang};
 use super::layout::{
     badges, csrf_field, date, evidence_badge, field_errors, grade_select, page, safe_url,
@@ -25,6 +24,7 @@ use super::publish::{FieldMap, map_errors, period_of, quantity};
 use super::session::{Ctx, SignedInPost, see_other};
 use crate::search::SearchParams;
 use crate::state::AppState;
+use crate::urlencoded::{self, FormData};
 
 /// Feedback kinds a reader may send from the question form.
 const QUESTION_KINDS: &[FeedbackKind] = &[
@@ -342,7 +342,7 @@ fn card_body(
                         (replication_form(ctx, &doc, practice, forms))
                     }
                 } @else {
-                    p { (lang.t(i18n::SIGN_IN_TO_ACT)) " " a href=(format!("/signin?next={}", form::encode(&format!("/practices/{doc}")))) { (lang.t(i18n::SIGN_IN)) } }
+                    p { (lang.t(i18n::SIGN_IN_TO_ACT)) " " a href=(format!("/signin?next={}", urlencoded::encode(&format!("/practices/{doc}")))) { (lang.t(i18n::SIGN_IN)) } }
                 }
             }
         }

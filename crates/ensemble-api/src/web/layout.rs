@@ -9,9 +9,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::form;
 use super::i18n::{self, Lang};
 use super::session::{self, CSRF_FIELD, Ctx};
+use crate::urlencoded;
 
 /// The stylesheet, inline (one request per page on a slow school link), allowed by a
 /// per-response CSP nonce. Phone-first: one column, wider screens get a margin.
@@ -58,7 +58,7 @@ pub(crate) fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> 
     let switch = format!(
         "/lang/{}?next={}",
         lang.other().code(),
-        form::encode(&ctx.here)
+        urlencoded::encode(&ctx.here)
     );
     let markup = html! {
         (DOCTYPE)
@@ -89,7 +89,7 @@ pub(crate) fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> 
                                     button type="submit" { (lang.t(i18n::SIGN_OUT)) }
                                 }
                             } @else {
-                                a href=(format!("/signin?next={}", form::encode(&ctx.here))) { (lang.t(i18n::SIGN_IN)) }
+                                a href=(format!("/signin?next={}", urlencoded::encode(&ctx.here))) { (lang.t(i18n::SIGN_IN)) }
                             }
                         }
                     }

@@ -19,7 +19,6 @@
 
 mod catalog;
 mod directory;
-pub(crate) mod form;
 mod i18n;
 mod layout;
 mod pages;

@@ -14,11 +14,11 @@ use ensemble_node::{AgreementView, ThreadView};
 use maud::{Markup, html};
 
 use super::directory;
-use super::form::FormData;
 use super::i18n::{self, Lang};
 use super::layout::{badges, csrf_field, date, evidence_badge, page, safe_url};
 use super::session::{self, Ctx, SignedInPost, see_other, with_cookies};
 use crate::state::AppState;
+use crate::urlencoded::FormData;
 
 /// A page with one message (errors, refusals).
 pub(crate) fn message_page(ctx: &Ctx, status: StatusCode, title: &str, message: &str) -> Response {

@@ -21,12 +21,12 @@ use maud::{Markup, html};
 use serde_json::{Map, Value, json};
 
 use super::catalog::quantity_value;
-use super::form::{self, FormData};
 use super::i18n::{self, Lang, Text};
 use super::layout::{csrf_field, field_errors, grade_select, page, vocab_select};
 use super::pages::not_found;
 use super::session::{Ctx, SignedInPost, see_other};
 use crate::state::AppState;
+use crate::urlencoded::{self, FormData};
 
 /// JSON path prefix of a body → the form field its faults are shown beside. The
 /// longest matching prefix wins; faults matching none are shown above the form.
@@ -1112,7 +1112,7 @@ fn render_fields(
 }
 
 fn sign_in_first(ctx: &Ctx) -> Response {
-    see_other(&format!("/signin?next={}", form::encode(&ctx.here)))
+    see_other(&format!("/signin?next={}", urlencoded::encode(&ctx.here)))
 }
 
 fn general_errors(lang: Lang, faults: &[(String, String)]) -> Markup {

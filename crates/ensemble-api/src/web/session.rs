@@ -19,9 +19,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::form::FormData;
 use super::i18n::{self, Lang};
 use crate::state::{AppState, constant_time_eq};
+use crate::urlencoded::FormData;
 
 /// Cookie with the sign-in.
 const SESSION_COOKIE: &str = "ensemble_session";

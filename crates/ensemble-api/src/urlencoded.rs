@@ -1,5 +1,9 @@
 //! `application/x-www-form-urlencoded` both ways: decoding form bodies and query strings
 //! (with repeated names, which multi-selects send), and encoding links.
+//!
+//! A leaf shared by the web pages (forms, links) and the typed client (search query
+//! strings), so neither imports the other. It knows the wire format only; what a field
+//! means and where it goes in a record body is `web::form`'s business.
 
 /// Decoded name/value pairs, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
