@@ -31,6 +31,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// `GET /healthz`: answers only when the store can be read (it counts the records by
+/// kind), so a probe sees a node whose storage failed as unhealthy (500), not as up.
 async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let records = state
         .node
@@ -45,6 +47,8 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
     }))
 }
 
+/// `GET /metrics`: the node's counters in OpenMetrics text, the content type
+/// Prometheus negotiates for; open like every read, since counters reveal no content.
 async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
@@ -56,16 +60,22 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// `GET /api/v1/status`: identity, records held, peers and network counters. It waits
+/// on the network task's answer, so a node whose network has stopped says so (503)
+/// instead of reporting stale counters.
 async fn status(State(state): State<AppState>) -> Result<Json<ensemble_node::Status>, ApiError> {
     Ok(Json(state.node.status().await?))
 }
 
+/// `GET /api/v1/peers`: the connected peers, as the network task sees them now.
 async fn peers(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<ensemble_node::PeerView>>, ApiError> {
     Ok(Json(state.node.peers().await?))
 }
 
+/// `GET /api/v1/blocks`: every block, tagged `school` or `peer`, so a client can
+/// tell a blocked author (its records are refused) from a blocked connection.
 async fn blocks(State(state): State<AppState>) -> Result<Json<Vec<BlockView>>, ApiError> {
     let blocks = state.node.store().blocks()?;
     Ok(Json(
@@ -85,6 +95,9 @@ async fn blocks(State(state): State<AppState>) -> Result<Json<Vec<BlockView>>, A
     ))
 }
 
+/// `POST /api/v1/blocks` `{"target"}`: blocks a school id or a peer id. The node
+/// decides which the text is, so one call serves both. `changed` is false when the
+/// block was already there, which makes the call safe to repeat.
 async fn block(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -95,6 +108,7 @@ async fn block(
     Ok(Json(Changed { changed }))
 }
 
+/// `DELETE /api/v1/blocks/{target}`: removes a block; `changed` as for [`block`].
 async fn unblock(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -105,6 +119,9 @@ async fn unblock(
     Ok(Json(Changed { changed }))
 }
 
+/// `GET /api/v1/follows`: followed schools with their names (when a profile is
+/// held) and how many of their records this node holds, which shows how far
+/// replication of a followed school has come.
 async fn follows(State(state): State<AppState>) -> Result<Json<Vec<FollowView>>, ApiError> {
     let store = state.node.store();
     let names = state.node.school_names()?;
@@ -119,6 +136,9 @@ async fn follows(State(state): State<AppState>) -> Result<Json<Vec<FollowView>>,
     Ok(Json(views))
 }
 
+/// `POST /api/v1/follows` `{"target"}`: follows a school, so its whole history is
+/// replicated whatever its network. Only a school can be followed, so the text is
+/// parsed here and a peer id is a 400.
 async fn follow(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -130,6 +150,7 @@ async fn follow(
     Ok(Json(Changed { changed }))
 }
 
+/// `DELETE /api/v1/follows/{school}`: stops following; `changed` as for [`block`].
 async fn unfollow(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -141,10 +162,14 @@ async fn unfollow(
     Ok(Json(Changed { changed }))
 }
 
+/// `GET /api/v1/sync`: per peer, the last catch-up round and what it brought. Read
+/// from the node's own counters, so it cannot fail.
 async fn sync_status(State(state): State<AppState>) -> Json<Vec<ensemble_node::SyncStats>> {
     Json(state.node.sync_status())
 }
 
+/// `POST /api/v1/sync` `{"peer"?}`: a catch-up round now, with one peer or (no body)
+/// every connected one; answers once the rounds are done, with their statistics.
 async fn sync_now(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -43,6 +43,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/export", get(export))
 }
 
+/// `GET /api/v1/records` query, as text: each field is parsed below so that every
+/// parameter at fault is named in one 400, not just the first.
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     kind: Option<String>,
@@ -51,6 +53,9 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
+/// `GET /api/v1/records?kind&author&limit&cursor`: one page of stored records in
+/// store order, each marked retracted or not. The cursor is the store's own, opaque to
+/// clients; a stale or forged one is a 400 (see `error::fault_of`).
 async fn list_records(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
@@ -96,6 +101,7 @@ async fn list_records(
     }))
 }
 
+/// `GET /api/v1/records/{id}`: one record by id, any kind, with its retraction state.
 async fn get_record(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -109,6 +115,9 @@ async fn get_record(
     Ok(Json(RecordView::new(&stored.record, stored.retracted)))
 }
 
+/// `GET /api/v1/practices`: the latest version of every practice document. It
+/// marks none retracted because the store's latest-version index no longer lists a
+/// withdrawn practice.
 async fn list_practices(State(state): State<AppState>) -> Result<Json<Vec<RecordView>>, ApiError> {
     let records = state.node.store().latest(Kind::Practice)?;
     Ok(Json(
@@ -119,6 +128,9 @@ async fn list_practices(State(state): State<AppState>) -> Result<Json<Vec<Record
     ))
 }
 
+/// `POST /api/v1/practices`: signs and publishes a practice body; 201 with its ids.
+/// The body is passed on as bytes: the node validates it once, naming every field at
+/// fault, so nothing is parsed twice.
 async fn publish_practice(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -129,6 +141,7 @@ async fn publish_practice(
     Ok((StatusCode::CREATED, Json(Published::from(&record))))
 }
 
+/// `PUT /api/v1/practices/{doc}`: a new version of this school's practice `doc`.
 async fn update_practice(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -142,6 +155,8 @@ async fn update_practice(
     Ok(Json(Published::from(&record)))
 }
 
+/// `DELETE /api/v1/practices/{doc}` `{"reason"?}`: withdraws a practice; every node
+/// that receives the retraction purges the text.
 async fn retract_practice(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -156,6 +171,9 @@ async fn retract_practice(
     Ok(Json(Published::from(&record)))
 }
 
+/// Refuses a practice route used on another kind of document before the node is
+/// asked, so `PUT /practices/{id of a feedback}` is a clear 400 naming both kinds, not
+/// a validation error about a body of the wrong shape.
 fn ensure_kind(state: &AppState, doc: &RecordId, kind: Kind) -> Result<(), ApiError> {
     match state.node.store().get(doc)? {
         None => Err(ApiError::not_found(format!("document {doc}"))),
@@ -167,6 +185,8 @@ fn ensure_kind(state: &AppState, doc: &RecordId, kind: Kind) -> Result<(), ApiEr
     }
 }
 
+/// `GET /api/v1/export`: every stored record in one bundle file. Sent as an
+/// attachment because browsers and `curl -OJ` then save it under a useful name.
 async fn export(State(state): State<AppState>) -> Result<Response, ApiError> {
     let bundle = state.node.export()?;
     Ok((
@@ -182,6 +202,9 @@ async fn export(State(state): State<AppState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// `POST /api/v1/import`: ingests a bundle through the same door as gossip and sync
+/// (every signature verified, scope and block rules applied); the report counts what
+/// was stored and skipped. The router mounts it under its own, larger body limit.
 pub(crate) async fn import(
     State(state): State<AppState>,
     headers: HeaderMap,

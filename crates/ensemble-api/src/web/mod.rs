@@ -17,12 +17,19 @@
 //! `http(s)` links are rendered, and each page's Content-Security-Policy forbids
 //! scripts entirely (`script-src 'none'`) and allows only its own nonce-tagged style.
 
+mod card;
 mod catalog;
 mod directory;
+mod editor;
+mod feedback;
+mod form;
 mod i18n;
 mod layout;
+mod message;
 mod pages;
-mod publish;
+mod post;
+mod practice_form;
+mod request_form;
 mod session;
 
 use axum::Router;
@@ -43,17 +50,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(catalog::catalog))
         .route(
             "/practices/new",
-            get(publish::new_practice).post(publish::create_practice),
+            get(practice_form::new_practice).post(practice_form::create_practice),
         )
-        .route("/practices/{doc}", get(catalog::card))
-        .route("/practices/{doc}/feedback", post(catalog::post_question))
-        .route(
-            "/practices/{doc}/replication",
-            post(catalog::post_replication),
-        )
+        .route("/practices/{doc}", get(card::card))
+        .route("/practices/{doc}/feedback", post(card::post_question))
+        .route("/practices/{doc}/replication", post(card::post_replication))
         .route(
             "/practices/{doc}/edit",
-            get(publish::edit_practice).post(publish::update_practice),
+            get(practice_form::edit_practice).post(practice_form::update_practice),
         )
         .route("/schools", get(pages::schools))
         .route("/schools/{id}", get(pages::school))
@@ -61,11 +65,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/mentoring", get(pages::mentoring))
         .route(
             "/mentoring/requests/new",
-            get(publish::new_request).post(publish::create_request),
+            get(request_form::new_request).post(request_form::create_request),
         )
         .route(
             "/mentoring/requests/{doc}/edit",
-            get(publish::edit_request).post(publish::update_request),
+            get(request_form::edit_request).post(request_form::update_request),
         )
         .route("/node", get(pages::node))
         .route("/lang/{code}", get(pages::switch_language))
