@@ -313,7 +313,7 @@ pub(crate) async fn post_question(
                 };
                 render_card(&state, &ctx, &doc, None, &forms)
             }
-            Err(server_fault) => server_fault,
+            Err(server_fault) => *server_fault,
         },
     }
 }
@@ -342,7 +342,7 @@ pub(crate) async fn post_replication(
             Ok(_) => None,
             Err(error) => match node_faults(&ctx, &error, REPLICATION_FIELDS) {
                 Ok(refused) => Some(refused),
-                Err(server_fault) => return server_fault,
+                Err(server_fault) => return *server_fault,
             },
         }
     };

@@ -181,7 +181,7 @@ pub(crate) async fn write(
         Ok(written) => see_other(&format!("{}{written}", editor.shown_at)),
         Err(error) => match node_faults(ctx, &error, editor.fields) {
             Ok((status, faults)) => editor.page(ctx, doc, &form, status, &faults),
-            Err(server_fault) => server_fault,
+            Err(server_fault) => *server_fault,
         },
     }
 }

@@ -37,15 +37,16 @@ pub(crate) const WHOLE_NUMBER: &str = "must be a whole number";
 /// ([`fault_of`]): the caller's faults (validation 400, a rule 422, a size 413…) go back
 /// on the form with that status, each beside its input where the JSON path maps to
 /// one; a node failure (store, network, data directory) is not something the teacher
-/// can fix by retyping, so it becomes the logged server-fault page instead.
+/// can fix by retyping, so it becomes the logged server-fault page instead (boxed:
+/// it is the rare path).
 pub(crate) fn node_faults(
     ctx: &Ctx,
     error: &NodeError,
     map: FieldMap,
-) -> Result<(StatusCode, Faults), Response> {
+) -> Result<(StatusCode, Faults), Box<Response>> {
     match fault_of(error) {
         Fault::Caller(status) => Ok((status, map_errors(ctx.lang, error, map))),
-        Fault::Server(status) => Err(message::server_fault(ctx, status, error)),
+        Fault::Server(status) => Err(Box::new(message::server_fault(ctx, status, error))),
     }
 }
 
