@@ -5,11 +5,15 @@
 //! headers. What it does not: any rule about records (the node validates and decides;
 //! the pages show its verdicts beside the form fields) or the JSON API.
 //!
-//! Code map: `catalog` (search and the practice card with its feedback forms),
-//! `publish` (practice and request forms), `pages` (schools, mentoring, the node,
-//! sign-in, language, errors), `layout` (the page shell and hostile-input-safe
-//! helpers), `session` (request context, cookies, CSRF), `i18n` (phrases),
-//! `directory` (known schools, cached), `form` (urlencoding).
+//! Code map (routes at the top, helpers below; no helper imports a route module):
+//! - routes: `catalog` (search page), `card` (practice card and its feedback posts),
+//!   `practice_form` and `request_form` (the two record editors), `pages` (schools,
+//!   mentoring, the node, sign-in, language);
+//! - helpers: `editor` (the form flow both editors share), `feedback` (feedback list
+//!   and forms), `form` (form ↔ JSON body, the status of a refused write), `message`
+//!   (404, refusals, the server-fault page), `post` (the signed-in POST extractor),
+//!   `layout` (page shell, hostile-input-safe rendering), `session` (request context,
+//!   cookies, CSRF), `i18n` (phrases), `directory` (known schools, cached).
 //!
 //! Security: reading needs nothing; every POST needs the CSRF token of the browser's
 //! session and a same-origin `Origin`, and every write also needs the sign-in cookie.
