@@ -2,13 +2,17 @@
 //! interface teachers use (server-rendered pages at `/`), and the typed client the CLI
 //! uses. Only this crate knows HTTP; statuses are decided in [`error::ApiError`] alone.
 
+mod admin;
 pub mod client;
 pub mod daemon;
 pub mod error;
 mod http_metrics;
 pub mod mentoring;
+mod records;
 pub mod search;
 pub mod server;
+mod state;
+mod urlencoded;
 pub mod views;
 pub mod web;
 

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::server::{AppState, authorize, parse_id};
+use crate::state::{AppState, authorize, parse_id};
 use crate::views::Published;
 use crate::{Client, ClientError};
 

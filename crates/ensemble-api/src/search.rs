@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use ensemble_core::body::{EvidenceLevel, GRADE_MAX, GRADE_MIN, LangMap};
 use ensemble_core::{SchoolId, vocab};
@@ -16,8 +16,8 @@ use reqwest::Method;
 
 use crate::client::{Client, ClientError};
 use crate::error::ApiError;
-use crate::server::{AppState, authorize};
-use crate::web::form;
+use crate::state::{AppState, authorize};
+use crate::urlencoded;
 
 /// The routes of this module, merged into the server's router.
 pub(crate) fn routes() -> Router<AppState> {
@@ -141,7 +141,7 @@ impl SearchParams {
         fn value(field: &Option<String>) -> &str {
             field.as_deref().unwrap_or_default().trim()
         }
-        form::query_string([
+        urlencoded::query_string([
             ("q", value(&self.q)),
             ("subject", value(&self.subject)),
             ("grade", value(&self.grade)),
@@ -212,20 +212,6 @@ impl From<&search::Hit> for SearchResult {
                 .with("en", &vocab::label("evidence_levels", level, "en")),
             applied_in: hit.applied_in,
         }
-    }
-}
-
-impl From<search::Error> for ApiError {
-    fn from(error: search::Error) -> ApiError {
-        let status = match &error {
-            search::Error::Invalid(_) => StatusCode::BAD_REQUEST,
-            search::Error::Stopped => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(%error, "search failed");
-        }
-        ApiError::new(status, error.to_string())
     }
 }
 

@@ -5,6 +5,7 @@
 //! and the API token) or `--api URL --token TOKEN`.
 
 mod demo;
+mod global;
 mod man;
 mod mentoring;
 #[cfg(unix)]
@@ -13,14 +14,15 @@ mod recover;
 mod run;
 mod search;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use ensemble_api::Client;
 use ensemble_node::config;
-use ensemble_node::data_dir::{self, NodeFile};
+use ensemble_node::data_dir;
+
+use crate::global::{Global, client, data_dir, print_json, read_file};
 use serde_json::Value;
 
 /// Ensemble: a federated network of school nodes sharing signed teaching practices
@@ -32,23 +34,6 @@ struct Cli {
     global: Global,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Args)]
-struct Global {
-    /// The node's data directory (default: $ENSEMBLE_DATA_DIR or ./ensemble-data); for
-    /// `demo`, the directory that keeps the three demo nodes' data.
-    #[arg(long, global = true, env = "ENSEMBLE_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-    /// Base URL of a running node's API (instead of reading DATA_DIR/node.json).
-    #[arg(long, global = true, env = "ENSEMBLE_API")]
-    api: Option<String>,
-    /// API token for write calls (instead of reading DATA_DIR/api-token).
-    #[arg(long, global = true, env = "ENSEMBLE_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Print machine-readable JSON.
-    #[arg(long, global = true)]
-    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +185,8 @@ enum SyncCommand {
     },
 }
 
+/// Parses, runs one command on a multi-threaded runtime (the node of `run` and `demo`
+/// needs one), and turns any error into one line on stderr and exit status 1.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -221,7 +208,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes on one line.
+/// The error and its causes on one line, each cause once: context layers often repeat
+/// the message of the error they wrap, and a shell user wants one readable line.
 fn one_line(error: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in error.chain() {
@@ -233,42 +221,9 @@ fn one_line(error: &anyhow::Error) -> String {
     parts.join(": ").replace('\n', " ")
 }
 
-fn data_dir(global: &Global) -> PathBuf {
-    global
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("ensemble-data"))
-}
-
-/// A client from `--api/--token`, else from the data directory.
-fn client(global: &Global) -> Result<Client> {
-    if let Some(api) = &global.api {
-        return Ok(Client::new(api, global.token.clone()));
-    }
-    let dir = data_dir(global);
-    let Some(node_file) = NodeFile::read(&dir)? else {
-        bail!(
-            "no node is running for {} (no node.json); start it with `ensemble run --data-dir {}` or pass --api",
-            dir.display(),
-            dir.display()
-        );
-    };
-    let token = match &global.token {
-        Some(token) => Some(token.clone()),
-        None => Some(data_dir::load_token(&dir)?),
-    };
-    Ok(Client::new(&node_file.api, token))
-}
-
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
-
+/// Runs one command. `init`, `run` and `demo` work on a data directory; every other
+/// command is a thin client of a running node, so the node stays the only writer of
+/// its store and the CLI holds no logic beyond parsing and printing.
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let global = &cli.global;
     match cli.command {
@@ -458,6 +413,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Prints the answer of an idempotent call (block, follow…): `yes` when it changed
+/// something, `no` when it was already so; both succeed, so scripts may repeat it.
 fn changed(
     global: &Global,
     changed: ensemble_api::views::Changed,
@@ -472,6 +429,8 @@ fn changed(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints sync statistics per peer; a round's error is shown on its peer's line,
+/// since one failing peer does not fail the command.
 fn print_sync(global: &Global, stats: &[Value]) -> Result<ExitCode> {
     if global.json {
         print_json(&stats)?;
@@ -497,6 +456,9 @@ fn print_sync(global: &Global, stats: &[Value]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ensemble init`: a new school identity (key), API token and config in the data
+/// directory. The key is the school's identity on every node, hence the reminder to
+/// back it up: a lost key cannot be recovered, only replaced by a new school.
 fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
     let dir = data_dir(global);
     let network = args.network.clone().unwrap_or_else(|| args.region.clone());
@@ -551,7 +513,7 @@ fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
 /// Whether the config file at `path` exists and already names a school: `init` keeps
 /// such a file (an operator's work) and fills in one that does not (the packaged
 /// template, whose `[school]` keys are commented out).
-fn names_a_school(path: &Path) -> Result<bool> {
+fn names_a_school(path: &std::path::Path) -> Result<bool> {
     if !path.exists() {
         return Ok(false);
     }
@@ -559,6 +521,8 @@ fn names_a_school(path: &Path) -> Result<bool> {
     Ok(file.school.name.is_some())
 }
 
+/// `ensemble practice …`: each write sends the file's bytes unparsed, so the node's
+/// validator (not the CLI) names every field at fault.
 async fn practice(global: &Global, command: PracticeCommand) -> Result<ExitCode> {
     let client = client(global)?;
     let published = match command {
@@ -590,6 +554,8 @@ async fn practice(global: &Global, command: PracticeCommand) -> Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints `status` for people. It reads the JSON loosely (missing fields print as
+/// empty), so a CLI talking to a newer node still prints what it knows.
 fn print_status(status: &Value) {
     let text = |key: &str| status[key].as_str().unwrap_or("").to_string();
     println!("school:   {} ({})", text("name"), text("school_id"));

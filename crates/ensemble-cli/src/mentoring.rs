@@ -11,7 +11,7 @@ use ensemble_api::views::Published;
 use ensemble_node::{FitView, RankedOffer, RecordRef, ThreadView};
 use serde_json::Value;
 
-use crate::{Global, client, print_json, read_file};
+use crate::global::{Global, client, print_json, read_file};
 
 /// `ensemble profile …`
 #[derive(Debug, Subcommand)]

@@ -72,6 +72,10 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// `ensemble run`: the node and its HTTP server until SIGINT or SIGTERM. Config is
+/// layered defaults → file → flags, so a flag can override the file for one run without
+/// editing it. `node.json` is written once the API is bound (the port may come from the
+/// OS) and is how the other commands find this node.
 pub async fn run(dir: PathBuf, args: RunArgs) -> Result<ExitCode> {
     init_tracing(args.log_format);
     let key = data_dir::load_key(&dir)?;
@@ -113,11 +117,13 @@ pub async fn run(dir: PathBuf, args: RunArgs) -> Result<ExitCode> {
     #[cfg(unix)]
     crate::notify::stopping();
     daemon.stop().await;
+    // A stale node.json would send the next command to a port nobody serves.
     NodeFile::remove(&dir);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves on SIGINT or SIGTERM.
+/// Resolves on SIGINT or SIGTERM: Ctrl-C in a terminal, SIGTERM from systemd or a
+/// container runtime; both lead to the same orderly shutdown (HTTP, network, flush).
 pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
@@ -129,6 +135,7 @@ pub async fn wait_for_signal() {
                     _ = terminate.recv() => {}
                 }
             }
+            // Without a SIGTERM handler, Ctrl-C still stops the node cleanly.
             Err(_) => {
                 let _ = tokio::signal::ctrl_c().await;
             }

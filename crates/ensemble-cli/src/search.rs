@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use ensemble_api::search::{SearchParams, SearchResponse};
 
-use crate::{Global, client, print_json};
+use crate::global::{Global, client, print_json};
 
 /// `ensemble practice search QUERY [filters]`.
 #[derive(Debug, Args)]

@@ -13,12 +13,15 @@ use ensemble_node::NodeError;
 
 use crate::search::SearchParams;
 
-use super::catalog::{
-    QUESTION_FIELDS, REPLICATION_FIELDS, question_body, replication_body, search_params,
-};
-use super::form::FormData;
+use super::card::question_body;
+use super::catalog::search_params;
+use super::editor::Editor;
+use super::feedback::{QUESTION_FIELDS, REPLICATION_FIELDS, replication_body};
+use super::form::{FieldMap, map_errors};
 use super::i18n::Lang;
-use super::publish::{Editor, FieldMap, PRACTICE, REQUEST, map_errors};
+use super::practice_form::PRACTICE;
+use super::request_form::REQUEST;
+use crate::urlencoded::FormData;
 
 /// The id feedback forms name as their target: the handlers use the practice's latest
 /// version id, which only has to be a well-formed id for validation.

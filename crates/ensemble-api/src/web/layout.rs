@@ -7,11 +7,13 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ensemble_core::RecordId;
+use ensemble_core::body::{LangMap, Measure, Quantity, display_count};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::form;
 use super::i18n::{self, Lang};
 use super::session::{self, CSRF_FIELD, Ctx};
+use crate::urlencoded;
 
 /// The stylesheet, inline (one request per page on a slow school link), allowed by a
 /// per-response CSP nonce. Phone-first: one column, wider screens get a margin.
@@ -53,12 +55,16 @@ form.inline{display:inline}
 
 /// A complete page with the security headers that belong to it.
 pub(crate) fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> Response {
+    // A fresh nonce per response: the inline stylesheet is allowed by it, and a style
+    // injected through a record could not guess it.
     let nonce = session::random_hex();
     let lang = ctx.lang;
+    // The language switch returns to this very page, so switching never loses the
+    // reader's place (or a search's filters).
     let switch = format!(
         "/lang/{}?next={}",
         lang.other().code(),
-        form::encode(&ctx.here)
+        urlencoded::encode(&ctx.here)
     );
     let markup = html! {
         (DOCTYPE)
@@ -83,13 +89,15 @@ pub(crate) fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> 
                             a href=(switch) hreflang=(lang.other().code()) lang=(lang.other().code()) id="lang-switch" {
                                 (lang.t(i18n::SWITCH_TO))
                             }
+                            // Signing out is a POST with the CSRF token: a link (GET) could
+                            // be triggered by any other site.
                             @if ctx.signed_in {
                                 form.inline method="post" action="/signout" {
                                     (csrf_field(ctx))
                                     button type="submit" { (lang.t(i18n::SIGN_OUT)) }
                                 }
                             } @else {
-                                a href=(format!("/signin?next={}", form::encode(&ctx.here))) { (lang.t(i18n::SIGN_IN)) }
+                                a href=(format!("/signin?next={}", urlencoded::encode(&ctx.here))) { (lang.t(i18n::SIGN_IN)) }
                             }
                         }
                     }
@@ -98,6 +106,8 @@ pub(crate) fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> 
             }
         }
     };
+    // No script at all, styles only with this page's nonce, forms only to this site,
+    // and no framing: a hostile record can neither run code nor dress up a fake form.
     let csp = format!(
         "default-src 'self'; style-src 'nonce-{nonce}'; script-src 'none'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'; img-src 'self'"
@@ -111,13 +121,15 @@ pub(crate) fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> 
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
+    // The first page a browser sees sets its CSRF cookie, so its forms work at once.
     match &ctx.set_cookie {
         Some(cookie) => session::with_cookies(response, std::slice::from_ref(cookie)),
         None => response,
     }
 }
 
-/// The hidden CSRF field every POST form carries.
+/// The hidden CSRF field every POST form carries: the session's MAC of the CSRF
+/// cookie's nonce, which another site can neither read nor compute.
 pub(crate) fn csrf_field(ctx: &Ctx) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(ctx.csrf); }
 }
@@ -156,7 +168,8 @@ pub(crate) fn evidence_badge(lang: Lang, level: &str) -> Markup {
     }
 }
 
-/// A unix-ms time as an ISO date (UTC).
+/// A unix-ms time as an ISO date (UTC): unambiguous in both interface languages,
+/// and computed here to spare a date crate for one format.
 pub(crate) fn date(ms: u64) -> String {
     let days = (ms / 86_400_000) as i64;
     // Howard Hinnant's civil-from-days.
@@ -172,7 +185,8 @@ pub(crate) fn date(ms: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Errors of one form field, shown beside it.
+/// Errors of one form field, shown beside it. `role="alert"` makes screen readers
+/// announce them; `data-field` names the input, which the web tests check.
 pub(crate) fn field_errors(errors: &[(String, String)], field: &str) -> Markup {
     html! {
         @for (name, message) in errors {
@@ -228,6 +242,59 @@ pub(crate) fn grade_select(lang: Lang, name: &str, selected: &[u8], multiple: bo
                 }
             }
         }
+    }
+}
+
+/// A badge when the text shown in the reader's language was machine-translated: a
+/// teacher should know before relying on its wording.
+pub(crate) fn machine_mark(lang: Lang, machine_translated: &[String]) -> Markup {
+    html! {
+        @if machine_translated.iter().any(|code| code == lang.code()) {
+            p.meta { span.badge { (lang.word("machine_translated")) } }
+        }
+    }
+}
+
+/// The measures of a practice's evidence or a replication, one row each; a group
+/// size goes through `display_count`, which hides small groups ("<10") so a table
+/// cannot point at a handful of pupils; missing cells stay empty.
+pub(crate) fn measures_table(lang: Lang, measures: &[Measure]) -> Markup {
+    html! {
+        table.measures {
+            tr {
+                th { (lang.t(i18n::MEASURE)) } th { (lang.t(i18n::INSTRUMENT)) } th { (lang.t(i18n::GROUP_SIZE)) }
+                th { (lang.t(i18n::BASELINE)) } th { (lang.t(i18n::RESULT)) } th { (lang.t(i18n::DATE)) }
+            }
+            @for measure in measures {
+                tr {
+                    td { (lang.pick(&measure.name)) }
+                    td { (measure.instrument.clone().unwrap_or_default()) }
+                    td.n { (measure.n.map(display_count).unwrap_or_default()) }
+                    td { (measure.baseline.as_ref().map(quantity).unwrap_or_default()) }
+                    td { (measure.result.as_ref().map(quantity).unwrap_or_default()) }
+                    td { (measure.date.map(|date| date.to_string()).unwrap_or_default()) }
+                }
+            }
+        }
+    }
+}
+
+/// The first characters of a record id: enough to tell records apart on a page.
+pub(crate) fn short(id: &RecordId) -> String {
+    id.to_string().chars().take(12).collect()
+}
+
+/// The text of `map` in the reader's language (or the best other one), else
+/// `fallback`: a record may lack a title in every language the reader knows.
+pub(crate) fn pick_or(lang: Lang, map: &LangMap, fallback: &str) -> String {
+    map.best(lang.code()).unwrap_or(fallback).to_string()
+}
+
+/// A measured value for people: a number or the text typed (like "63%").
+pub(crate) fn quantity(value: &Quantity) -> String {
+    match value {
+        Quantity::Number(number) => number.to_string(),
+        Quantity::Text(text) => text.clone(),
     }
 }
 

@@ -5,12 +5,17 @@
 //! headers. What it does not: any rule about records (the node validates and decides;
 //! the pages show its verdicts beside the form fields) or the JSON API.
 //!
-//! Code map: `catalog` (search and the practice card with its feedback forms),
-//! `publish` (practice and request forms), `pages` (schools, mentoring, the node,
-//! sign-in, language, errors), `layout` (the page shell and hostile-input-safe
-//! helpers), `session` (request context, cookies, CSRF), `i18n` (phrases),
-//! `directory` (known schools, cached), `form` (urlencoding), `decode` (the pure
-//! half of each form handler, for tests and the fuzzer).
+//! Code map (routes at the top, helpers below; no helper imports a route module):
+//! - routes: `catalog` (search page), `card` (practice card and its feedback posts),
+//!   `practice_form` and `request_form` (the two record editors), `pages` (schools,
+//!   mentoring, the node, sign-in, language);
+//! - helpers: `editor` (the form flow both editors share), `feedback` (feedback list
+//!   and forms), `form` (form ↔ JSON body, the status of a refused write), `message`
+//!   (404, refusals, the server-fault page), `post` (the signed-in POST extractor),
+//!   `layout` (page shell, hostile-input-safe rendering), `session` (request context,
+//!   cookies, CSRF), `i18n` (phrases), `directory` (known schools, cached), `faults`
+//!   (validation faults in the reader's language), `decode` (the pure half of each form
+//!   handler, for tests and the fuzzer).
 //!
 //! Security: reading needs nothing; every POST needs the CSRF token of the browser's
 //! session and a same-origin `Origin`, and every write also needs the sign-in cookie.
@@ -18,15 +23,21 @@
 //! `http(s)` links are rendered, and each page's Content-Security-Policy forbids
 //! scripts entirely (`script-src 'none'`) and allows only its own nonce-tagged style.
 
+mod card;
 mod catalog;
 pub mod decode;
 mod directory;
+mod editor;
 mod faults;
-pub(crate) mod form;
+mod feedback;
+mod form;
 mod i18n;
 mod layout;
+mod message;
 mod pages;
-mod publish;
+mod post;
+mod practice_form;
+mod request_form;
 mod session;
 
 use axum::Router;
@@ -35,7 +46,7 @@ use axum::middleware::map_response;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The CSP of responses that are not pages (redirects, errors): nothing may load.
 const FALLBACK_CSP: &str =
@@ -47,17 +58,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(catalog::catalog))
         .route(
             "/practices/new",
-            get(publish::new_practice).post(publish::create_practice),
+            get(practice_form::new_practice).post(practice_form::create_practice),
         )
-        .route("/practices/{doc}", get(catalog::card))
-        .route("/practices/{doc}/feedback", post(catalog::post_question))
-        .route(
-            "/practices/{doc}/replication",
-            post(catalog::post_replication),
-        )
+        .route("/practices/{doc}", get(card::card))
+        .route("/practices/{doc}/feedback", post(card::post_question))
+        .route("/practices/{doc}/replication", post(card::post_replication))
         .route(
             "/practices/{doc}/edit",
-            get(publish::edit_practice).post(publish::update_practice),
+            get(practice_form::edit_practice).post(practice_form::update_practice),
         )
         .route("/schools", get(pages::schools))
         .route("/schools/{id}", get(pages::school))
@@ -65,11 +73,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/mentoring", get(pages::mentoring))
         .route(
             "/mentoring/requests/new",
-            get(publish::new_request).post(publish::create_request),
+            get(request_form::new_request).post(request_form::create_request),
         )
         .route(
             "/mentoring/requests/{doc}/edit",
-            get(publish::edit_request).post(publish::update_request),
+            get(request_form::edit_request).post(request_form::update_request),
         )
         .route("/node", get(pages::node))
         .route("/lang/{code}", get(pages::switch_language))

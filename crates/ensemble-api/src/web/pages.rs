@@ -1,6 +1,6 @@
 //! The other pages: schools (profile, practices, partnerships), mentoring (requests,
 //! offers with their fit reasons, partnerships by status), the node itself (peers, sync,
-//! follows), signing in and out, the language switch, and the error pages.
+//! follows), signing in and out, and the language switch.
 
 use std::collections::BTreeMap;
 
@@ -14,64 +14,26 @@ use ensemble_node::{AgreementView, ThreadView};
 use maud::{Markup, html};
 
 use super::directory;
-use super::form::FormData;
 use super::i18n::{self, Lang};
-use super::layout::{badges, csrf_field, date, evidence_badge, page, safe_url};
-use super::session::{self, Ctx, SignedInPost, see_other, with_cookies};
-use crate::server::AppState;
+use super::layout::{badges, csrf_field, date, evidence_badge, machine_mark, page, safe_url};
+use super::message::{self, message_page, not_found, sign_in_page};
+use super::post::SignedInPost;
+use super::session::{self, Ctx, see_other, with_cookies};
+use crate::error::{Fault, fault_of};
+use crate::state::AppState;
+use crate::urlencoded::FormData;
 
-/// A page with one message (errors, refusals).
-pub(crate) fn message_page(ctx: &Ctx, status: StatusCode, title: &str, message: &str) -> Response {
-    let body = html! {
-        h1 { (title) }
-        p.message { (message) }
-        p { a href="/" { (ctx.lang.word("practice_catalog")) } }
-    };
-    page(ctx, status, title, body)
-}
-
-/// 404.
-pub(crate) fn not_found(ctx: &Ctx) -> Response {
-    let title = ctx.lang.t(i18n::NOT_FOUND);
-    message_page(ctx, StatusCode::NOT_FOUND, title, title)
-}
-
-/// 401 with the sign-in form: a write was attempted without signing in.
-pub(crate) fn sign_in_required(ctx: &Ctx) -> Response {
-    sign_in_page(
-        ctx,
-        StatusCode::UNAUTHORIZED,
-        &ctx.here,
-        Some(ctx.lang.t(i18n::SIGN_IN_NEEDED)),
-    )
-}
-
-fn sign_in_page(ctx: &Ctx, status: StatusCode, next: &str, notice: Option<&str>) -> Response {
-    let lang = ctx.lang;
-    let body = html! {
-        h1 { (lang.t(i18n::SIGN_IN)) }
-        @if let Some(notice) = notice { p.errors role="alert" { (notice) } }
-        form method="post" action="/signin" id="signin-form" {
-            (csrf_field(ctx))
-            input type="hidden" name="next" value=(session::local_path(next));
-            div.field {
-                label for="token" { (lang.t(i18n::TOKEN)) }
-                input type="password" name="token" id="token" autocomplete="current-password" required;
-                span.hint { (lang.t(i18n::TOKEN_HINT)) }
-            }
-            button type="submit" { (lang.t(i18n::SIGN_IN)) }
-        }
-    };
-    page(ctx, status, lang.t(i18n::SIGN_IN), body)
-}
-
-/// `GET /signin?next=PATH`.
+/// `GET /signin?next=PATH`: the form; `next` is where a successful sign-in returns
+/// (only a local path: see `session::local_path`).
 pub(crate) async fn signin_form(ctx: Ctx, RawQuery(raw): RawQuery) -> Response {
     let query = FormData::parse(raw.unwrap_or_default().as_bytes());
     sign_in_page(&ctx, StatusCode::OK, query.get("next").unwrap_or("/"), None)
 }
 
-/// `POST /signin`: checks the token, sets the session cookie, returns to `next`.
+/// `POST /signin`: checks the token, sets the session cookie, returns to `next`. The
+/// post passes the CSRF and origin checks first (without a session), so another site
+/// cannot sign a browser in to a session of its choosing. A wrong token is a 401 with
+/// the form again.
 pub(crate) async fn signin(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -80,7 +42,7 @@ pub(crate) async fn signin(
 ) -> Response {
     let form = match ctx.check_post(&headers, &body, false) {
         Ok(form) => form,
-        Err(refusal) => return *refusal,
+        Err(refusal) => return message::refused(&ctx, refusal),
     };
     let next = form.get("next").unwrap_or("/");
     if !Ctx::token_matches(&state, form.raw("token")) {
@@ -94,15 +56,17 @@ pub(crate) async fn signin(
     with_cookies(see_other(next), &[ctx.session_cookie()])
 }
 
-/// `POST /signout`.
+/// `POST /signout`: a POST with the CSRF token (see the page shell), so no other site
+/// can sign a teacher out.
 pub(crate) async fn signout(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refusal) = ctx.check_post(&headers, &body, false) {
-        return *refusal;
+        return message::refused(&ctx, refusal);
     }
     with_cookies(see_other("/"), &[session::clear_session_cookie()])
 }
 
-/// `GET /lang/{ru|en}?next=PATH`: remembers the language and goes back.
+/// `GET /lang/{ru|en}?next=PATH`: remembers the language and goes back. A GET, so it
+/// works as a plain link; it changes nothing but the reader's own cookie.
 pub(crate) async fn switch_language(
     ctx: Ctx,
     Path(code): Path<String>,
@@ -120,7 +84,7 @@ pub(crate) async fn switch_language(
 
 // ----- schools ------------------------------------------------------------------------
 
-/// `GET /schools`.
+/// `GET /schools`: every school whose profile this node holds, by name.
 pub(crate) async fn schools(State(state): State<AppState>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
     let directory = directory::of(&state.node);
@@ -191,7 +155,7 @@ pub(crate) async fn school(
             span.verified { "✓ " (lang.word("signature_verified")) }
             " · " (lang.t(i18n::SCHOOL_ID)) ": " code { (school_id) }
         }
-        (super::catalog::machine_mark(lang, &profile.machine_translated))
+        (machine_mark(lang, &profile.machine_translated))
         h2 { (lang.t(i18n::PROFILE)) }
         ul {
             li { b { (lang.t(i18n::REGION)) ": " } (profile.region) }
@@ -244,7 +208,8 @@ pub(crate) async fn school(
     page(&ctx, StatusCode::OK, &name, body)
 }
 
-/// `POST /schools/{id}/follow`.
+/// `POST /schools/{id}/follow`: follows a school and returns to `next` (the card or
+/// profile the button was on), so following never leaves the page the reader was on.
 pub(crate) async fn follow(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -255,15 +220,19 @@ pub(crate) async fn follow(
     };
     match state.node.follow(school).await {
         Ok(_) => see_other(form.get("next").unwrap_or(&format!("/schools/{school}"))),
-        Err(error) => message_page(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ctx.lang.t(i18n::ERROR),
-            &error.to_string(),
-        ),
+        // The button has no inputs to show a fault beside: a refusal is a message
+        // with the status the JSON API would give; a node failure is the logged page.
+        Err(error) => match fault_of(&error) {
+            Fault::Caller(status) => {
+                message_page(&ctx, status, ctx.lang.t(i18n::ERROR), &error.to_string())
+            }
+            Fault::Server(status) => message::server_fault(&ctx, status, &error),
+        },
     }
 }
 
+/// The label of an expertise code: profiles name problems, deficits or methods in one
+/// list, so the first vocabulary that knows the code labels it.
 fn expertise_label(lang: Lang, code: &str) -> String {
     for vocabulary in ["problems", "deficits", "methods"] {
         let label = lang.label(vocabulary, code);
@@ -276,7 +245,8 @@ fn expertise_label(lang: Lang, code: &str) -> String {
 
 // ----- mentoring ----------------------------------------------------------------------
 
-/// Every request's thread, newest request first.
+/// Every request's thread, newest request first. A thread that cannot be derived is
+/// left out rather than failing the whole page.
 fn threads(state: &AppState) -> Vec<ThreadView> {
     state
         .node
@@ -335,6 +305,8 @@ struct Viewer {
     region: String,
 }
 
+/// One request with its state, its offers ranked by fit and, for the two partners,
+/// the agreement; the requester's risk profile only for the eyes [`Viewer`] allows.
 fn request_section(
     ctx: &Ctx,
     directory: &directory::Directory,
@@ -448,6 +420,8 @@ fn partnership_list(lang: Lang, partnerships: &[AgreementView]) -> Markup {
     }
 }
 
+/// A request's title in the reader's language, else the title the node derived,
+/// else its id: a request with no readable title must still be a usable link.
 fn request_title(lang: Lang, record: &ensemble_node::RecordRef) -> String {
     record
         .body
@@ -458,6 +432,8 @@ fn request_title(lang: Lang, record: &ensemble_node::RecordRef) -> String {
         .unwrap_or_else(|| record.doc.clone())
 }
 
+/// The text of a JSON language map in the reader's language; "" when it is not one
+/// (a body from a newer node may hold a shape this one does not know).
 fn text_of(lang: Lang, value: &serde_json::Value) -> String {
     serde_json::from_value::<ensemble_core::body::LangMap>(value.clone())
         .ok()
@@ -465,6 +441,8 @@ fn text_of(lang: Lang, value: &serde_json::Value) -> String {
         .unwrap_or_default()
 }
 
+/// Badges for a JSON list of vocabulary codes; anything that is not a string is
+/// skipped for the same reason.
 fn codes_of(lang: Lang, vocabulary: &str, value: &serde_json::Value) -> Markup {
     let codes: Vec<String> = value
         .as_array()
@@ -477,7 +455,8 @@ fn codes_of(lang: Lang, vocabulary: &str, value: &serde_json::Value) -> Markup {
 
 // ----- the node -----------------------------------------------------------------------
 
-/// `GET /node`: identity, peers, sync, follows.
+/// `GET /node`: identity, peers, sync, follows: what an operator checks first when
+/// records do not arrive. Open to read, like the JSON API's status.
 pub(crate) async fn node(State(state): State<AppState>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
     let node = &state.node;

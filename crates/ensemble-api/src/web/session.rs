@@ -13,15 +13,14 @@
 
 use std::convert::Infallible;
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::form::FormData;
-use super::i18n::{self, Lang};
-use crate::server::{AppState, constant_time_eq};
+use super::i18n::Lang;
+use crate::state::{AppState, constant_time_eq};
+use crate::urlencoded::FormData;
 
 /// Cookie with the sign-in.
 const SESSION_COOKIE: &str = "ensemble_session";
@@ -73,42 +72,27 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-/// A form posted by a signed-in browser that passed [`Ctx::check_post`] (origin, CSRF
-/// token, session): the request context and the decoded form. Handlers that write take
-/// it instead of repeating the check; a post that fails it is refused while extracting
-/// (403, or 401 with the sign-in form), as is a body over the router's limit.
-pub(crate) struct SignedInPost {
-    /// The request context.
-    pub(crate) ctx: Ctx,
-    /// The decoded form.
-    pub(crate) form: FormData,
-}
-
-impl FromRequest<AppState> for SignedInPost {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<SignedInPost, Response> {
-        let (mut parts, body) = request.into_parts();
-        let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await;
-        let headers = parts.headers.clone();
-        let body = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let form = ctx
-            .check_post(&headers, &body, true)
-            .map_err(|refusal| *refusal)?;
-        Ok(SignedInPost { ctx, form })
-    }
+/// Why [`Ctx::check_post`] refused a post; `message::refused` renders the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A write from a browser that has not signed in (401 with the sign-in form).
+    SignInRequired,
+    /// A post without this session's CSRF token or from another origin (403).
+    Forbidden,
 }
 
 impl Ctx {
     fn new(headers: &HeaderMap, here: String, state: &AppState) -> Ctx {
+        // Derived, not the token itself: a cookie MAC must never be usable as the API
+        // token, and a new token (a leaked one replaced) invalidates every session.
         let key = blake3::derive_key(KEY_CONTEXT, state.token.as_bytes());
         let lang = cookie(headers, LANG_COOKIE)
             .and_then(Lang::parse)
             .unwrap_or_default();
         let signed_in =
             cookie(headers, SESSION_COOKIE).is_some_and(|value| session_is_valid(&key, value));
+        // A nonce of the wrong shape is treated as absent and replaced, so a tampered
+        // cookie cannot grow into the MAC input.
         let nonce = cookie(headers, CSRF_COOKIE)
             .filter(|nonce| {
                 nonce.len() == NONCE_BYTES * 2 && nonce.bytes().all(|b| b.is_ascii_hexdigit())
@@ -118,6 +102,8 @@ impl Ctx {
             Some(nonce) => (nonce.clone(), None),
             None => {
                 let fresh = random_hex();
+                // HttpOnly: no script may read it (and the pages run none). SameSite=Strict:
+                // another site's form posting here arrives without it and is refused.
                 let cookie = format!("{CSRF_COOKIE}={fresh}; Path=/; HttpOnly; SameSite=Strict");
                 (fresh, Some(cookie))
             }
@@ -134,18 +120,19 @@ impl Ctx {
     }
 
     /// Checks a POST: origin, CSRF token, and (when `needs_sign_in`) the session.
-    /// Returns the decoded form, or the refusal to send (403, or 401 with the
-    /// sign-in form), boxed: it is the rare path.
+    /// Returns the decoded form, or why it is refused.
     pub(crate) fn check_post(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         needs_sign_in: bool,
-    ) -> Result<FormData, Box<Response>> {
+    ) -> Result<FormData, Refusal> {
         let form = FormData::parse(body);
         if needs_sign_in && !self.signed_in {
-            return Err(Box::new(super::pages::sign_in_required(self)));
+            return Err(Refusal::SignInRequired);
         }
+        // Both checks, not either: the token stops a forged form, the origin check a
+        // browser that (against SameSite) sent the cookie along with one.
         let same_origin = origin_matches(headers);
         let token_ok = match (&self.nonce, form.get(CSRF_FIELD)) {
             (Some(nonce), Some(presented)) => constant_time_eq(
@@ -155,12 +142,7 @@ impl Ctx {
             _ => false,
         };
         if !same_origin || !token_ok {
-            return Err(Box::new(super::pages::message_page(
-                self,
-                StatusCode::FORBIDDEN,
-                self.lang.t(i18n::ERROR),
-                self.lang.t(i18n::FORBIDDEN),
-            )));
+            return Err(Refusal::Forbidden);
         }
         Ok(form)
     }
@@ -169,6 +151,8 @@ impl Ctx {
     pub(crate) fn session_cookie(&self) -> String {
         let nonce = random_hex();
         let mac = mac_hex(&self.key, "session", &nonce);
+        // No Max-Age: a session cookie, gone when the browser closes, which suits the
+        // shared computers of a school staff room. Strict, as the CSRF cookie.
         format!("{SESSION_COOKIE}={nonce}.{mac}; Path=/; HttpOnly; SameSite=Strict")
     }
 
@@ -194,6 +178,8 @@ pub(crate) fn clear_session_cookie() -> String {
 
 /// The `Set-Cookie` value that remembers a language.
 pub(crate) fn lang_cookie(lang: Lang) -> String {
+    // Lax, not Strict: the language is no secret, and a reader arriving from a link on
+    // another site should see the language they chose.
     format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age={LANG_MAX_AGE_SECS}; SameSite=Lax",
         lang.code()
@@ -230,6 +216,7 @@ pub(crate) fn local_path(path: &str) -> &str {
     if local { path } else { "/" }
 }
 
+/// The value of cookie `name`, from any `Cookie` header (HTTP/2 may split them).
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
@@ -241,6 +228,8 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.trim())
 }
 
+/// Whether a session cookie is `nonce.mac` with this key's MAC of the nonce: the
+/// server keeps no session table, so this check is the whole of signing in.
 fn session_is_valid(key: &[u8; 32], value: &str) -> bool {
     let Some((nonce, mac)) = value.split_once('.') else {
         return false;
@@ -272,6 +261,8 @@ fn origin_matches(headers: &HeaderMap) -> bool {
     authority == Some(host)
 }
 
+/// The keyed BLAKE3 MAC of `nonce` for `purpose`: the purpose is hashed in, so a
+/// CSRF token can never pass as a session and the other way round.
 fn mac_hex(key: &[u8; 32], purpose: &str, nonce: &str) -> String {
     let mut hasher = blake3::Hasher::new_keyed(key);
     hasher.update(purpose.as_bytes());
