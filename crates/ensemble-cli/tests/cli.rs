@@ -2,39 +2,17 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ensemble");
+mod common;
+use common::{BIN, Daemon, ensemble, json, stderr};
+
 /// How long a daemon may take to print that it serves.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn ensemble(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("ENSEMBLE_API")
-        .env_remove("ENSEMBLE_TOKEN")
-        .output()
-        .expect("runs")
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "command failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).to_string()
-}
 
 fn init(dir: &Path, name: &str) -> Value {
     json(&ensemble(
@@ -52,18 +30,6 @@ fn init(dir: &Path, name: &str) -> Value {
             "--json",
         ],
     ))
-}
-
-/// A daemon process; killed on drop.
-struct Daemon {
-    child: Child,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts `ensemble run` and waits for its "serving on" line.

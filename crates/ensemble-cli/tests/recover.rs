@@ -6,13 +6,15 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ensemble");
+mod common;
+use common::{BIN, Daemon, ensemble, json};
+
 /// How long a daemon may take to print that it serves, or to refuse to start.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a second node may take to hold the first school's records by sync.
@@ -25,26 +27,6 @@ const PRACTICES: u64 = 20;
 const OWN_RECORDS: u64 = PRACTICES + 1;
 /// Bytes overwritten in the middle of the damaged file.
 const OVERWRITTEN_BYTES: usize = 1024;
-
-fn ensemble(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("ENSEMBLE_API")
-        .env_remove("ENSEMBLE_TOKEN")
-        .output()
-        .expect("runs")
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "command failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
 
 fn init(dir: &Path, name: &str) -> Value {
     json(&ensemble(
@@ -62,11 +44,6 @@ fn init(dir: &Path, name: &str) -> Value {
     ))
 }
 
-/// A daemon process; killed on drop unless stopped.
-struct Daemon {
-    child: Child,
-}
-
 impl Daemon {
     /// SIGTERM and a clean exit (the store flushed, the manifest written).
     fn stop(mut self) {
@@ -77,13 +54,6 @@ impl Daemon {
         assert!(status.success());
         let exit = self.child.wait().expect("wait");
         assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
