@@ -35,7 +35,9 @@ use crate::state::{AppState, authorize, parse_id};
 use crate::views::Published;
 use crate::{Client, ClientError};
 
-/// The mentoring routes, merged into the main router (which sets the body limit).
+/// The mentoring routes, merged into the main router. They are merged after the
+/// record routes' body limit layer, so they keep axum's default limit, not
+/// `MAX_BODY_BYTES` (see `server::router`).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/profile", put(set_profile))
@@ -73,13 +75,18 @@ struct RequestsQuery {
 }
 
 /// Runs a store-bound read of the node off the async workers.
+///
+/// Store reads can block on disk; on a blocking thread a slow read delays only its own
+/// request, not the other requests and tasks sharing the runtime's workers.
 async fn blocking<T: Send + 'static>(
     node: &Node,
     read: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    // `Node` is a handle; the clone shares the same node and lets the closure be `'static`.
     let node = node.clone();
     match tokio::task::spawn_blocking(move || read(&node)).await {
         Ok(result) => Ok(result?),
+        // A join error means the read panicked: 500, since the caller did nothing wrong.
         Err(error) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("mentoring read failed: {error}"),
@@ -88,6 +95,9 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The record id a JSON body names in `field`; 400 naming the field otherwise.
+///
+/// The body is parsed here only to find the id; the node parses and validates it again
+/// as the record's body, so this is not the validation.
 fn named_id(body: &[u8], field: &str) -> Result<RecordId, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
@@ -137,6 +147,8 @@ async fn read_about<T: Send + 'static>(
     ))
 }
 
+/// `PUT /api/v1/profile`: replaces this school's one profile with a new version, so it
+/// answers 200 rather than the 201 of routes that add a record.
 async fn set_profile(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -149,10 +161,13 @@ async fn set_profile(
     Ok(Json(Published::from(&record)))
 }
 
+/// `GET /api/v1/schools`: the latest profile of every school held. Reads take no token.
 async fn schools(State(state): State<AppState>) -> Result<Json<Vec<SchoolView>>, ApiError> {
     Ok(Json(blocking(&state.node, Node::schools).await?))
 }
 
+/// `POST /api/v1/mentoring/requests`: the body goes to the node unparsed, so its
+/// validator, not this layer, names the fields at fault.
 async fn publish_request(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -162,6 +177,8 @@ async fn publish_request(
     created(&state, &headers, write).await
 }
 
+/// `GET /api/v1/mentoring/requests`: ranked by fit with this school. Without `open`
+/// every request is listed, so a mentor also sees threads already agreed.
 async fn list_requests(
     State(state): State<AppState>,
     Query(query): Query<RequestsQuery>,
@@ -172,6 +189,7 @@ async fn list_requests(
     ))
 }
 
+/// `GET /api/v1/mentoring/requests/{id}/offers`: ranked by fit with that request.
 async fn list_offers(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -179,6 +197,8 @@ async fn list_offers(
     read_about(&state, &id, Node::rank_offers).await
 }
 
+/// `POST /api/v1/mentoring/requests/{id}/offers`: an offer to the request in the path.
+/// The id is parsed inside `write`, so a caller without the token gets 401, not 400.
 async fn offer_to_request(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -192,14 +212,19 @@ async fn offer_to_request(
     created(&state, &headers, write).await
 }
 
+/// `POST /api/v1/mentoring/offers`: standing unless the body names a request.
 async fn offer(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
     let write = async { Ok(state.node.offer(None, body.to_vec()).await?) };
     created(&state, &headers, write).await
 }
 
+/// `POST /api/v1/mentoring/acceptances`: `offer` is required; `request` only matters
+/// for a standing offer, which answers no request by itself.
 async fn accept(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
     let write = async {
         let offer = named_id(&body, "offer")?;
+        // Absent or null `request` is fine; one that is present but not a record id is a
+        // 400, never silently dropped.
         let request = match named_id(&body, "request") {
             Ok(request) => Some(request),
             Err(_) if !mentions(&body, "request") => None,
@@ -221,6 +246,7 @@ fn mentions(body: &[u8], field: &str) -> bool {
         .is_some_and(|value| !value.is_null())
 }
 
+/// `POST /api/v1/mentoring/reports`: a progress report on the agreement it names.
 async fn report(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
     let write = async {
         let agreement = named_id(&body, "agreement")?;
@@ -229,6 +255,8 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     created(&state, &headers, write).await
 }
 
+/// `POST /api/v1/mentoring/acknowledgements`: a typed body, unlike the other writes,
+/// because the node builds this record from `text` rather than from the caller's JSON.
 async fn acknowledge(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
     let write = async {
         let request: AcknowledgeRequest = serde_json::from_slice(&body)
@@ -239,6 +267,8 @@ async fn acknowledge(State(state): State<AppState>, headers: HeaderMap, body: By
     created(&state, &headers, write).await
 }
 
+/// `POST /api/v1/mentoring/closures`: `outcome` and `summary` are left to the node to
+/// validate; this layer only finds the agreement's id.
 async fn close(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Created {
     let write = async {
         let agreement = named_id(&body, "agreement")?;
@@ -247,6 +277,8 @@ async fn close(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     created(&state, &headers, write).await
 }
 
+/// `GET /api/v1/mentoring/threads/{id}`: the thread of any of its records, so a link to
+/// a report or an offer opens the whole story.
 async fn thread(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -263,6 +295,8 @@ fn with_field(mut draft: Value, field: &str, value: &str) -> Value {
     draft
 }
 
+/// The body of a client call. Serialising a `Value` does not fail in practice; if it
+/// did, the call would go out without a body for the node to refuse, not panic here.
 fn to_bytes(value: &Value) -> Option<Vec<u8>> {
     serde_json::to_vec(value).ok()
 }
@@ -273,12 +307,12 @@ impl Client {
         self.json(Method::PUT, "/api/v1/profile", Some(body)).await
     }
 
-    /// `GET /api/v1/schools`.
+    /// `GET /api/v1/schools`: the latest profile of every school held.
     pub async fn schools(&self) -> Result<Vec<SchoolView>, ClientError> {
         self.json(Method::GET, "/api/v1/schools", None).await
     }
 
-    /// `POST /api/v1/mentoring/requests`.
+    /// `POST /api/v1/mentoring/requests`; `body` is the request's JSON, sent as is.
     pub async fn publish_request(&self, body: Vec<u8>) -> Result<Published, ClientError> {
         self.json(Method::POST, "/api/v1/mentoring/requests", Some(body))
             .await
@@ -346,7 +380,8 @@ impl Client {
             .await
     }
 
-    /// `POST /api/v1/mentoring/acknowledgements`.
+    /// `POST /api/v1/mentoring/acknowledgements`; without `text` the node writes a
+    /// standard confirmation.
     pub async fn acknowledge(
         &self,
         report: &str,
@@ -361,7 +396,8 @@ impl Client {
             .await
     }
 
-    /// `POST /api/v1/mentoring/closures`.
+    /// `POST /api/v1/mentoring/closures`; `outcome` is `completed` or `terminated`, as
+    /// the CLI offers; anything else is for the node to refuse.
     pub async fn close(
         &self,
         agreement: &str,

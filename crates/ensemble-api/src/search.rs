@@ -26,6 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/reindex", post(reindex_handler))
 }
 
+///
+/// Kept as text rather than typed fields so that a malformed value reaches
+/// [`SearchParams::to_query`], which names it, instead of failing the whole extraction with
+/// serde's message.
 /// Query parameters of `GET /api/v1/search`, as text: every one optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchParams {
@@ -56,6 +60,8 @@ pub struct SearchParams {
 impl SearchParams {
     /// The typed query, or every parameter at fault as `(name, message)`.
     pub fn to_query(&self) -> Result<search::Query, Vec<(String, String)>> {
+        // Every parameter is checked before returning, so a reader or client sees all faults of one
+        // query at once rather than one per attempt.
         let mut faults: Vec<(String, String)> = Vec::new();
         let text = |value: &Option<String>| {
             value
@@ -79,6 +85,7 @@ impl SearchParams {
         };
         let evidence = match text(&self.evidence) {
             None => None,
+            // Case-insensitive: `e2` in a hand-typed URL means what it plainly says.
             Some(value) => match EvidenceLevel::from_code(&value.to_ascii_uppercase()) {
                 Some(level) => Some(level),
                 None => {
@@ -109,6 +116,8 @@ impl SearchParams {
         };
         let offset = match text(&self.cursor) {
             None => 0,
+            // The cursor is an offset; the fault text calls it a cursor so clients treat it as
+            // opaque and do not build one themselves.
             Some(value) => match value.parse::<usize>() {
                 Ok(offset) => offset,
                 Err(_) => {

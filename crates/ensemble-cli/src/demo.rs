@@ -31,6 +31,8 @@ pub struct DemoArgs {
     log_format: LogFormat,
 }
 
+/// One of the three demo schools: what its node is called, which role it plays and what
+/// it publishes once the network is up.
 struct Member {
     slug: &'static str,
     name: &'static str,
@@ -40,8 +42,12 @@ struct Member {
     practices: &'static [&'static str],
 }
 
+/// The network the three nodes join; it names their gossip topics, so all three must
+/// share it for records to flow.
 const NETWORK: &str = "ru-tat";
 
+/// Hub first: every later member bootstraps from the first daemon started, which makes the
+/// demo a star around the hub.
 const MEMBERS: [Member; 3] = [
     Member {
         slug: "hub",
@@ -92,6 +98,8 @@ fn practice_count() -> usize {
 /// kept under it, else in a temporary directory removed at exit.
 pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     init_tracing(args.log_format);
+    // Declared outside the match so the temporary directory lives until `demo` returns;
+    // dropping it earlier would delete the data directories under running nodes.
     let temporary;
     let root: PathBuf = match &dir {
         Some(dir) => dir.clone(),
@@ -120,6 +128,8 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
     }
     wait_connected(&daemons).await?;
     for (member, daemon) in MEMBERS.iter().zip(&daemons) {
+        // Skip a profile the node already published: with a kept `--data-dir` a second run
+        // would otherwise add a new version of the same profile on every start.
         if let Some(profile) = member.profile {
             let current = daemon.node.store().latest(Kind::SchoolProfile)?;
             let published = current.iter().any(|record| {
@@ -134,6 +144,7 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
                     .with_context(|| format!("publishing the {} profile", member.slug))?;
             }
         }
+        // Same reasoning for practices: publishing is idempotent only by this check.
         for practice in member.practices {
             let held = daemon.node.store().latest(Kind::Practice)?;
             if held.iter().any(|record| {
@@ -150,10 +161,14 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
         }
     }
     wait_replicated(&daemons).await?;
+    // The thread is played after replication so every node already knows every school's
+    // profile, and the offers printed below carry school names rather than bare ids.
     let thread = mentoring_thread(&daemons)
         .await
         .context("playing the mentoring thread")?;
 
+    // One value per node feeds both outputs, so `--json` and the text listing cannot
+    // disagree; the request id is repeated per node for scripts that pick one entry.
     let nodes: Vec<serde_json::Value> = MEMBERS
         .iter()
         .zip(&daemons)
@@ -177,6 +192,7 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
             println!();
             println!(
                 "  {}  [{}]",
+                // The fields were set as strings just above; `unwrap_or` only avoids a panic path.
                 node["name"].as_str().unwrap_or(""),
                 node["role"].as_str().unwrap_or("")
             );
@@ -188,6 +204,8 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
         }
         println!();
         println!("  A mentoring thread in progress (request {thread}):");
+        // The third member, the supported school: offers are ranked from the requester's
+        // point of view, and it is the node whose thread a reader is told to open below.
         let school = &daemons[2];
         for offer in school.node.rank_offers(thread)? {
             let score = offer.fit.as_ref().map_or(0, |fit| fit.score);
@@ -227,31 +245,43 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
             println!("Press Ctrl-C to stop.");
         }
     }
+    // `--check` exits as soon as replication is proven, which is what CI needs.
     if !args.check {
         wait_for_signal().await;
     }
+    // Members stop before the hub they joined through: the mirror of the start order, so
+    // no member outlives the peer that connects it to the others.
     for daemon in daemons.into_iter().rev() {
         daemon.stop().await;
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Starts one member's daemon in `dir`, bound to loopback on ports the OS picks, with
+/// `bootstrap` as its only way into the network.
 async fn start_member(dir: &Path, member: &Member, bootstrap: Vec<String>) -> Result<Daemon> {
     let roles = vec![member.role.to_string()];
     let text = config::render_initial(member.name, NETWORK, &roles, NETWORK);
+    // A data directory kept from an earlier run keeps its key, hence its school id.
     if !dir.join(data_dir::KEY_FILE).exists() {
         data_dir::init(dir, Some(&text), false)?;
     }
     let key = data_dir::load_key(dir)?;
     let token = data_dir::load_token(dir)?;
     let mut file = config::File::read(&dir.join(data_dir::CONFIG_FILE))?;
+    // Loopback and port 0: demos must not collide with each other, with a real node on the
+    // default ports, or be reachable from the LAN.
     file.network.listen = Some(vec!["/ip4/127.0.0.1/tcp/0".into()]);
     file.network.bootstrap = Some(bootstrap);
+    // mDNS off so the demo nodes find only each other, through the hub, and never a real
+    // node on the same network segment.
     file.network.mdns = Some(false);
     file.network.hub = Some(member.role == "hub");
     file.api.listen = Some("127.0.0.1:0".into());
     let options = file.into_options(dir.to_path_buf())?;
     let daemon = Daemon::start(options, key, token).await?;
+    // `node.json` lets `ensemble --data-dir <dir>/school ...` reach this running API, which
+    // the command printed at the end of the listing relies on.
     daemon.node_file().write(dir)?;
     Ok(daemon)
 }
@@ -264,6 +294,7 @@ struct Changes {
 }
 
 impl Changes {
+    // The deadline is fixed here, once: it bounds a whole wait, not each wakeup.
     fn new(daemons: &[Daemon]) -> Changes {
         Changes {
             network: daemons
@@ -280,10 +311,14 @@ impl Changes {
 
     /// Waits for the next change on any node; errors once the deadline passes.
     async fn next(&mut self, what: &str) -> Result<()> {
+        // Boxed because the two kinds of receivers give futures of different types and
+        // `select_all` wants one; nothing here runs concurrently beyond the wait itself.
         let mut waits: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> =
             Vec::new();
         for changes in &mut self.network {
             waits.push(Box::pin(async move {
+                // An error (the sender gone) counts as a wakeup too: the caller re-checks its
+                // condition and the deadline still bounds the loop.
                 let _ = changes.changed().await;
             }));
         }
@@ -306,6 +341,8 @@ async fn wait_connected(daemons: &[Daemon]) -> Result<()> {
     loop {
         let mut done = true;
         for (index, daemon) in daemons.iter().enumerate() {
+            // Members bootstrap only from the hub, so a member needs just the hub, while the hub
+            // must see every member.
             let wanted = if index == 0 { daemons.len() - 1 } else { 1 };
             let ready = daemon
                 .node
@@ -349,6 +386,8 @@ async fn mentoring_thread(daemons: &[Daemon]) -> Result<RecordId> {
     let [hub, mentor, school] = daemons else {
         bail!("the demo runs three nodes");
     };
+    // A standing offer answers no particular request, which is how the two kinds are told
+    // apart here.
     let offers_by = |daemon: &Daemon, standing: bool| -> Result<Vec<RecordId>> {
         Ok(daemon
             .node
@@ -389,6 +428,7 @@ async fn mentoring_thread(daemons: &[Daemon]) -> Result<RecordId> {
     })
     .await?;
 
+    // The mentor's own tailored offer in this thread, if an earlier run made it.
     let offered = mentor
         .node
         .thread(request)?
@@ -407,6 +447,8 @@ async fn mentoring_thread(daemons: &[Daemon]) -> Result<RecordId> {
             .await?
             .doc(),
     };
+    // The school needs both offers before accepting, so the ranking printed later shows
+    // the tailored offer next to the standing one.
     wait_until(daemons, "replicate the offers", || {
         let store = school.node.store();
         Ok(store.contains(&offer)? && store.contains(&standing)?)
@@ -443,6 +485,7 @@ async fn mentoring_thread(daemons: &[Daemon]) -> Result<RecordId> {
         Ok(mentor.node.store().contains(&report)?)
     })
     .await?;
+    // Any acknowledgement counts: the demo's mentor writes only one.
     let acknowledged = |daemon: &Daemon| -> Result<bool> {
         let thread = daemon.node.thread(request)?;
         Ok(thread.agreement.is_some_and(|agreement| {
@@ -458,6 +501,8 @@ async fn mentoring_thread(daemons: &[Daemon]) -> Result<RecordId> {
             .acknowledge(report, Some(ACKNOWLEDGEMENT.into()))
             .await?;
     }
+    // Waiting on every node, not only the school, makes `--check` prove that the whole
+    // thread replicated, and the printed state final.
     wait_until(daemons, "agree on the mentoring thread", || {
         for daemon in daemons {
             if !acknowledged(daemon)? {
@@ -476,6 +521,8 @@ async fn wait_until(
     what: &str,
     mut ready: impl FnMut() -> Result<bool>,
 ) -> Result<()> {
+    // Subscribe before the first check, so a change landing between check and wait still
+    // wakes the loop instead of being missed until the deadline.
     let mut changes = Changes::new(daemons);
     loop {
         if ready()? {

@@ -4,10 +4,14 @@
 //! a client of a running node, reached through `--data-dir` (which holds `node.json`
 //! and the API token) or `--api URL --token TOKEN`.
 
+// One module per command family; `main` keeps only the small commands and the
+// dispatch, so each file reads on its own.
 mod demo;
 mod global;
 mod man;
 mod mentoring;
+// `notify` speaks the systemd readiness protocol over a Unix socket; elsewhere `run`
+// simply has nobody to notify.
 #[cfg(unix)]
 mod notify;
 mod recover;
@@ -36,6 +40,8 @@ struct Cli {
     command: Command,
 }
 
+/// Every command the binary knows. The doc line of each variant is its `--help`
+/// summary, so it is written for an operator, not for a reader of this file.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create a data directory: school key, API token, config.toml.
@@ -113,6 +119,8 @@ enum Command {
     },
 }
 
+/// Flags of `ensemble init`; the values only seed the commented `config.toml`, which
+/// stays the one place an operator edits afterwards.
 #[derive(Debug, Args)]
 struct InitArgs {
     /// The school's name.
@@ -137,6 +145,7 @@ struct InitArgs {
     force: bool,
 }
 
+/// `ensemble practice …`: the catalog commands, all through the running node's API.
 #[derive(Debug, Subcommand)]
 enum PracticeCommand {
     /// Sign and publish a practice (FILE: the practice body as JSON).
@@ -165,6 +174,7 @@ enum PracticeCommand {
     Search(search::SearchArgs),
 }
 
+/// `ensemble record …`: a look at single records, whatever their kind.
 #[derive(Debug, Subcommand)]
 enum RecordCommand {
     /// Show one record: header, signature status, body.
@@ -174,6 +184,7 @@ enum RecordCommand {
     },
 }
 
+/// `ensemble sync …`: catch-up replication, which gossip alone does not guarantee.
 #[derive(Debug, Subcommand)]
 enum SyncCommand {
     /// Per peer: last sync, records and bytes received, round trips.
@@ -189,6 +200,8 @@ enum SyncCommand {
 /// needs one), and turns any error into one line on stderr and exit status 1.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Built by hand rather than with `#[tokio::main]` so that a runtime that fails to start
+    // still ends in the same one-line error and exit status as every other failure.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -214,10 +227,12 @@ fn one_line(error: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in error.chain() {
         let text = cause.to_string();
+        // `contains`, not equality: a context that embeds its cause's text already says it.
         if !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
     }
+    // Error texts from the node may span lines; one line keeps stderr greppable.
     parts.join(": ").replace('\n', " ")
 }
 
@@ -236,6 +251,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             .await
         }
         Command::Recover(args) => recover::recover(data_dir(global), args, global.json).await,
+        // `demo` takes only an explicit `--data-dir`, never the default `./ensemble-data`, so
+        // trying the demo cannot touch a real node's directory; without it data is temporary.
         Command::Demo(args) => demo::demo(args, global.data_dir.clone(), global.json).await,
         Command::Status => {
             let status = client(global)?.status().await?;
@@ -260,6 +277,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 println!("doc:        {}", record.doc);
                 println!("created_at: {}", record.created_at);
                 println!("network:    {}", record.network);
+                // Not checked here: the node stores only records it verified at ingest (the
+                // view's `verified` is always true), so any record it serves passed.
                 println!("signature verified");
                 if record.retracted {
                     println!("retracted by its author: body purged");
@@ -274,6 +293,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let bundle = client(global)?.export().await?;
             std::fs::write(&out, &bundle)
                 .with_context(|| format!("cannot write {}", out.display()))?;
+            // The count only feeds the summary: the bundle is already written as the node sent
+            // it, so a bundle the CLI cannot split is still exported, reported as 0 records.
             let count = ensemble_core::bundle::split(&bundle)
                 .map(|records| records.len())
                 .unwrap_or(0);
@@ -293,6 +314,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Import { file } => {
             let bundle = read_file(&file)?;
             let report = client(global)?.import(bundle).await?;
+            // Any skipped record turns the exit status to 1, so a script restoring a backup
+            // notices a partial import; in text mode each goes to stderr, keeping stdout for
+            // the summary line.
             let skipped = report["skipped"].as_array().cloned().unwrap_or_default();
             if global.json {
                 print_json(&report)?;
@@ -329,6 +353,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     println!(
                         "{}  {}  {}",
                         peer["peer_id"].as_str().unwrap_or(""),
+                        // A peer whose profile this node has not received yet has no name.
                         peer["name"].as_str().unwrap_or("(unknown school)"),
                         peer["addresses"]
                             .as_array()
@@ -437,6 +462,8 @@ fn print_sync(global: &Global, stats: &[Value]) -> Result<ExitCode> {
     } else if stats.is_empty() {
         println!("no sync rounds yet");
     } else {
+        // Read loosely like `status`: a field an older or newer node lacks prints as `null`
+        // and the command still works.
         for peer in stats {
             println!(
                 "{}  last {}  received {} records / {} bytes  {} round trips  missing {}{}",
@@ -461,6 +488,8 @@ fn print_sync(global: &Global, stats: &[Value]) -> Result<ExitCode> {
 /// back it up: a lost key cannot be recovered, only replaced by a new school.
 fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
     let dir = data_dir(global);
+    // The network defaults to the region: schools of one region form one network unless
+    // the operator names another.
     let network = args.network.clone().unwrap_or_else(|| args.region.clone());
     let text = config::render_initial(&args.name, &args.region, &args.roles, &network);
     // Validate before writing anything, naming every key at fault.
@@ -480,6 +509,8 @@ fn init(global: &Global, args: InitArgs) -> Result<ExitCode> {
         std::fs::write(&config_path, &text)
             .with_context(|| format!("cannot write {}", config_path.display()))?;
     }
+    // The peer id is derived from the school key, so the one shown now stays valid
+    // across restarts.
     let school_id = created.key.school_id().to_string();
     let peer_id = ensemble_node::peer_id_for(&created.key).to_string();
     if global.json {
@@ -546,6 +577,8 @@ async fn practice(global: &Global, command: PracticeCommand) -> Result<ExitCode>
             return Ok(ExitCode::SUCCESS);
         }
     };
+    // Only the new record's id by default; after `publish` it is also the document id that
+    // `update` and `retract` take.
     if global.json {
         print_json(&published)?;
     } else {

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::global::{Global, client, print_json, read_file};
 
+/// `ensemble profile …`: only `set`; reading profiles is `ensemble schools`.
 /// `ensemble profile …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProfileCommand {
@@ -24,6 +25,8 @@ pub(crate) enum ProfileCommand {
     },
 }
 
+/// `ensemble mentoring …`: every step of a thread. The node enforces the thread's rules;
+/// these variants only carry ids and files to it.
 /// `ensemble mentoring …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum MentoringCommand {
@@ -42,6 +45,8 @@ pub(crate) enum MentoringCommand {
     /// Offer mentoring: `offer REQUEST_ID FILE`, or `offer --standing FILE`.
     Offer {
         /// REQUEST_ID FILE (or FILE alone with --standing).
+        // One positional list, not two arguments, so that `offer --standing FILE` and
+        // `offer REQUEST_ID FILE` both read naturally; `mentoring` checks the arity.
         #[arg(value_name = "REQUEST_ID FILE", num_args = 1..=2, required = true)]
         args: Vec<String>,
         /// A standing offer, made to no request in particular.
@@ -150,12 +155,15 @@ pub(crate) async fn mentoring(global: &Global, command: MentoringCommand) -> Res
                         title(&ranked.request),
                         school(&ranked.request)
                     );
+                    // The reasons under the score: a bare number would not tell a mentor what fits.
                     println!("    {}", ranked.fit.explain_en());
                 }
             }
             return Ok(ExitCode::SUCCESS);
         }
         MentoringCommand::Offer { args, standing } => {
+            // How many arguments are right depends on `--standing`, which clap cannot say about
+            // one positional list; checked here so the error shows both forms.
             let (request, file) = match (standing, args.as_slice()) {
                 (true, [file]) => (None, file),
                 (false, [request, file]) => (Some(request.as_str()), file),
@@ -163,6 +171,8 @@ pub(crate) async fn mentoring(global: &Global, command: MentoringCommand) -> Res
                 (false, _) => bail!("give REQUEST_ID FILE, or --standing FILE"),
             };
             let body = read_file(&PathBuf::from(file))?;
+            // Refused here: without a request in the path the node follows the file, so
+            // `--standing` with a file naming a request would quietly publish a tailored offer.
             if standing && json_object(&body, file)?.get("request").is_some() {
                 bail!("{file} names a request: drop --standing, or the file's \"request\"");
             }
@@ -186,6 +196,8 @@ pub(crate) async fn mentoring(global: &Global, command: MentoringCommand) -> Res
             file,
             request,
         } => {
+            // Parsed here, unlike the other files: the client adds `offer` and `request` to the
+            // draft, which needs a JSON object. `{}` takes the node's defaults (autonomy clause).
             let draft = match &file {
                 Some(file) => {
                     let bytes = read_file(file)?;
@@ -196,6 +208,7 @@ pub(crate) async fn mentoring(global: &Global, command: MentoringCommand) -> Res
             client.accept(&offer, request.as_deref(), draft).await?
         }
         MentoringCommand::Report { agreement, file } => {
+            // Parsed for the same reason: the client adds `agreement` to the draft.
             let bytes = read_file(&file)?;
             let draft = json_object(&bytes, &file.display().to_string())?;
             client.report(&agreement, draft).await?
@@ -219,6 +232,8 @@ pub(crate) async fn mentoring(global: &Global, command: MentoringCommand) -> Res
     print_published(global, &published)
 }
 
+/// Prints a write's answer: the new record's id alone, which a script captures with
+/// `$(…)`, or the whole view with `--json`.
 fn print_published(global: &Global, published: &Published) -> Result<ExitCode> {
     if global.json {
         print_json(published)?;
@@ -228,6 +243,8 @@ fn print_published(global: &Global, published: &Published) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The draft is merged with ids by the client, so it must be an object; the errors name
+/// the file, which serde's own message would not.
 /// The file's JSON, which must be an object.
 fn json_object(bytes: &[u8], name: &str) -> Result<Value> {
     let value: Value =
@@ -238,6 +255,8 @@ fn json_object(bytes: &[u8], name: &str) -> Result<Value> {
     Ok(value)
 }
 
+/// A record's title for a listing. A record without a body was withdrawn (its text
+/// purged), which a reader should see rather than an empty title.
 fn title(record: &RecordRef) -> String {
     match &record.title {
         Some(title) => format!("«{title}»"),
@@ -246,6 +265,8 @@ fn title(record: &RecordRef) -> String {
     }
 }
 
+/// Who wrote a record: the school's name when its profile is held, else its id, so a
+/// line never lacks an author.
 fn school(record: &RecordRef) -> String {
     record
         .school
@@ -253,6 +274,8 @@ fn school(record: &RecordRef) -> String {
         .unwrap_or_else(|| record.author.clone())
 }
 
+/// Score and reasons of an offer. An offer has no fit once its request is withdrawn;
+/// the dash is as wide as `NNN/100`, so the columns stay aligned.
 fn fit_line(fit: Option<&FitView>) -> (String, String) {
     match fit {
         Some(fit) => (format!("{:>3}/100", fit.score), fit.explain_en()),
@@ -263,6 +286,7 @@ fn fit_line(fit: Option<&FitView>) -> (String, String) {
     }
 }
 
+/// One ranked offer on two lines; `indent` nests it under `offers:` in a thread.
 fn print_offer(offer: &RankedOffer, indent: &str) {
     let (score, reasons) = fit_line(offer.fit.as_ref());
     let mut flags = Vec::new();
@@ -287,6 +311,8 @@ fn print_offer(offer: &RankedOffer, indent: &str) {
     println!("{indent}    {reasons}");
 }
 
+/// A thread in the order a reader follows it: request, offers, agreement and reports,
+/// then the records the node refused, each with the rule it broke.
 fn print_thread(thread: &ThreadView) {
     println!(
         "request {}  {}  by {}",
@@ -303,6 +329,8 @@ fn print_thread(thread: &ThreadView) {
             print_offer(offer, "  ");
         }
     }
+    // Gossip keeps no order, so an acceptance can arrive before its offer; it is shown as
+    // pending rather than hidden, so the thread does not look stalled.
     for pending in &thread.pending {
         println!(
             "pending acceptance {} by {}: its offer has not arrived yet",
@@ -349,6 +377,8 @@ fn print_thread(thread: &ThreadView) {
             }
         }
     }
+    // Refused records stay visible with the rule's code, so partners can see why a step
+    // they published does not count.
     for refused in &thread.refused {
         println!(
             "refused {} {} by {}: {} ({})",

@@ -41,6 +41,8 @@ pub(crate) async fn card(
     Path(doc): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    // Parsed by hand like the catalog's query: a malformed `v` must not turn the card into a
+    // 400, it only falls back to the latest version.
     let query = FormData::parse(raw.unwrap_or_default().as_bytes());
     render_card(&state, &ctx, &doc, query.get("v"), &CardForms::default())
 }
@@ -93,8 +95,11 @@ fn card_body(
     // than failing, since it usually comes from an old link.
     let shown = version
         .and_then(|id| versions.iter().find(|record| record.id().to_string() == id))
+        // Cloned out of `versions`, which the page still lists below.
         .cloned()
         .unwrap_or_else(|| latest.clone());
+    // A retracted version has no body left to show, so the card is a 404 like any practice this
+    // node does not hold.
     let Some(Body::Practice(practice)) = shown.body() else {
         return Ok(None);
     };
@@ -120,6 +125,8 @@ fn card_body(
             }
             p.meta {
                 (lang.t(i18n::RECORD_ID)) ": " code.record-id { (shown.id()) }
+                // The document id is the first version's id: shown only when it differs, so a
+                // reader can still link to the practice rather than to this one version.
                 @if shown.id() != doc { br; (lang.t(i18n::DOCUMENT_ID)) ": " code { (doc) } }
             }
             @if shown.id() != latest.id() {
@@ -127,6 +134,8 @@ fn card_body(
             }
             p {
                 (evidence_badge(lang, level.as_str()))
+                // Only replicating schools count, not feedback in general: applying a practice
+                // elsewhere is the evidence a teacher looks for.
                 span.applied { (lang.applied_in(replicators.len() as u32)) }
                 @if own && ctx.signed_in {
                     " · " a href=(format!("/practices/{doc}/edit")) { (lang.t(i18n::EDIT)) }
@@ -157,6 +166,8 @@ fn card_body(
                         @if followed {
                             p { (lang.t(i18n::FOLLOWING)) }
                         } @else {
+                            // Following the author goes through the school page's route, with
+                            // `next` bringing the reader back to this card.
                             form method="post" action=(format!("/schools/{author}/follow")) {
                                 (csrf_field(ctx))
                                 input type="hidden" name="next" value=(format!("/practices/{doc}"));
@@ -164,11 +175,14 @@ fn card_body(
                             }
                         }
                     }
+                    // Questions are open to any signed-in school, the author too; a replication
+                    // counts as evidence only from another school.
                     (question_form(ctx, &doc, forms))
                     @if !own {
                         (replication_form(ctx, &doc, practice, forms))
                     }
                 } @else {
+                    // `next` is encoded so the card's path survives as one query value.
                     p { (lang.t(i18n::SIGN_IN_TO_ACT)) " " a href=(format!("/signin?next={}", urlencoded::encode(&format!("/practices/{doc}")))) { (lang.t(i18n::SIGN_IN)) } }
                 }
             }
@@ -177,6 +191,9 @@ fn card_body(
     Ok(Some((title, body)))
 }
 
+///
+/// Optional sections are left out when empty rather than shown blank, so a short practice
+/// reads as short.
 /// Every field of a practice body, in design-cycle order.
 fn practice_fields(lang: Lang, practice: &Practice) -> Markup {
     let text = |map: &LangMap| lang.pick(map);
@@ -220,6 +237,8 @@ fn practice_fields(lang: Lang, practice: &Practice) -> Markup {
             }
             h2 { (lang.t(i18n::EVIDENCE)) }
             @match &practice.evidence {
+                // No evidence section in the body means the author claims nothing: E0, shown rather
+                // than hidden so every card answers the question.
                 None => p { (lang.t(i18n::CLAIMED_LEVEL)) ": " (evidence_badge(lang, "E0")) },
                 Some(evidence) => {
                     p { (lang.t(i18n::CLAIMED_LEVEL)) ": " (evidence_badge(lang, evidence.level.as_str())) }
@@ -239,10 +258,14 @@ fn practice_fields(lang: Lang, practice: &Practice) -> Markup {
                 ul.materials {
                     @for material in &practice.materials {
                         li {
+                            // Links from a signed record, often another school's: only http(s)
+                            // becomes a link; `rel` keeps this page away from the target site.
                             @match material.url.as_deref().and_then(safe_url) {
                                 Some(url) => a href=(url) rel="nofollow noopener noreferrer" { (material.name) },
                                 None => span { (material.name) },
                             }
+                            // Type, size and hash let a teacher check that a downloaded file is the
+                            // one the author published.
                             @if let Some(media_type) = &material.media_type { " · " (media_type) }
                             @if let Some(size) = material.size { " · " (size) " B" }
                             @if let Some(hash) = &material.hash { " · " code { (hash) } }
@@ -304,6 +327,8 @@ pub(crate) async fn post_question(
                     question: form,
                     ..CardForms::default()
                 };
+                // 303 only on success; a refusal re-renders the card with the status of the faults
+                // and the teacher's input kept, so nothing typed is lost.
                 render_card(&state, &ctx, &doc, None, &forms)
             }
             Err(server_fault) => *server_fault,
@@ -357,8 +382,11 @@ pub(crate) async fn post_replication(
 /// shows the latest), so a later version does not inherit feedback on an older text.
 /// `None` (a 404) when `doc` is not a practice held here.
 fn target_of(state: &AppState, doc: &str) -> Option<RecordId> {
+    // An unparsable id is the same `None` as an unknown one: both end as a 404.
     let doc = doc.parse::<RecordId>().ok()?;
     latest_practice(state.node.store(), &doc)
+        // A store error also reads as "not held": the post then answers 404 rather than a server
+        // fault. The card's GET reports the same error properly.
         .ok()
         .flatten()
         .map(|record| record.id())
@@ -368,11 +396,17 @@ fn target_of(state: &AppState, doc: &str) -> Option<RecordId> {
 /// with `decode` so tests and the fuzzer run exactly this).
 pub(crate) fn question_body(target: &RecordId, form: &FormData) -> Value {
     let text = form.get("question_text").unwrap_or_default();
+    // An unknown kind is passed through for the node's validator to refuse; a form sent without
+    // one asks a question.
     let kind = form.get("question_kind").unwrap_or("question");
     let mut body = Map::new();
     body.insert("target".into(), json!(target.to_string()));
     body.insert("kind".into(), json!(kind));
+    // A blank text is left out rather than sent empty, so the node's validator decides whether
+    // this kind of feedback needs one.
     if !text.is_empty() {
+        // Tagged with the language guessed from the text itself, not the page's language, which
+        // need not be the one the teacher typed in.
         body.insert("text".into(), json!({ language_of(text): text }));
     }
     Value::Object(body)

@@ -41,6 +41,8 @@ pub(crate) async fn catalog(
     let (results, faults) = match params.to_query() {
         Ok(query) => match state.node.search(&query) {
             Ok(results) => (Some(results), Vec::new()),
+            // The index refused the query as a whole, with no one field to blame: the empty name
+            // puts the message after the button.
             Err(search::Error::Invalid(message)) => (None, vec![(String::new(), message)]),
             Err(error) => match search_fault_of(&error) {
                 Fault::Caller(_) => (None, vec![(String::new(), error.to_string())]),
@@ -76,6 +78,7 @@ pub(crate) async fn catalog(
             // Paging is a link with the same filters and the next cursor: plain GETs
             // that a reader can bookmark or share.
             @if let Some(next) = results.next_offset {
+                // Only the cursor changes: every filter carries over to the next page.
                 @let next_params = SearchParams { cursor: Some(next.to_string()), ..params.clone() };
                 p { a rel="next" href=(format!("/?{}", next_params.query_string())) { (lang.t(i18n::NEXT_PAGE)) } }
             }
@@ -84,12 +87,11 @@ pub(crate) async fn catalog(
     page(&ctx, StatusCode::OK, &lang.word("practice_catalog"), body)
 }
 
-/// The search form, refilled with the filters of this search; faults of the filters
-/// that have an input are shown beside it, the others (limit, cursor, language) after
-/// the button.
 /// The search parameters of the catalog's query string (blank values are absent); the
 /// pure half of [`catalog`], shared with `decode`.
 pub(crate) fn search_params(form: &FormData) -> SearchParams {
+    // `FormData::get` treats a blank value as absent, so the "any" option of a select
+    // adds no filter.
     let owned = |name: &str| form.get(name).map(str::to_string);
     SearchParams {
         q: owned("q"),
@@ -106,16 +108,23 @@ pub(crate) fn search_params(form: &FormData) -> SearchParams {
     }
 }
 
+/// The search form, refilled with the filters of this search; faults of the filters
+/// that have an input are shown beside it, the others (limit, cursor, language) after
+/// the button.
 fn search_form(
     lang: Lang,
     params: &SearchParams,
     directory: &Directory,
     faults: &[(String, String)],
 ) -> Markup {
+    // Refilled with what the reader sent, even when it is at fault, so they fix a value
+    // rather than type the whole search again.
     let value = |field: &Option<String>| field.clone().unwrap_or_default();
+    // The catalog filters on one value per field, while the select helpers take a list.
     fn selected(field: &Option<String>) -> Vec<&str> {
         field.as_deref().into_iter().collect()
     }
+    // An unparsable grade selects nothing; its fault is shown beside the select.
     let grade: Vec<u8> = params
         .grade
         .as_deref()
@@ -123,6 +132,8 @@ fn search_form(
         .into_iter()
         .collect();
     html! {
+        // GET: a search changes nothing, so its URL can be bookmarked, shared and reloaded;
+        // `role="search"` lets screen readers jump to it.
         form.search method="get" action="/" role="search" {
             label.q {
                 (lang.t(i18n::SEARCH))
@@ -151,6 +162,8 @@ fn search_form(
                 (lang.t(i18n::SCHOOL))
                 select name="school" {
                     option value="" { (lang.t(i18n::ANY)) }
+                    // Only schools whose profile is held are listed; a shared link naming
+                    // another school id still filters, the select just shows no choice.
                     @for school in directory.sorted(lang.code()) {
                         @let id = school.id.to_string();
                         option value=(id) selected[params.school.as_deref() == Some(id.as_str())] {
@@ -164,12 +177,14 @@ fn search_form(
                 (lang.t(i18n::REGION))
                 select name="region" {
                     option value="" { (lang.t(i18n::ANY)) }
+                    // Regions come from the profiles held: only regions that have schools.
                     @for region in directory.regions() {
                         option value=(region) selected[params.region.as_deref() == Some(region.as_str())] { (region) }
                     }
                 }
             }
             button type="submit" { (lang.t(i18n::SEARCH)) }
+            // Faults with no input of their own: listed here so none is silently dropped.
             @for (name, message) in faults {
                 @if !["q", "grade", "evidence", "school"].contains(&name.as_str()) {
                     span.error { (name) ": " (message) }

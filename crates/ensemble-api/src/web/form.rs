@@ -176,6 +176,8 @@ pub(crate) fn set_detected(body: &mut Map<String, Value>, key: &str, text: Optio
     }
 }
 
+/// Sets `key` to the list, or removes it when empty: an optional list is absent rather than
+/// `[]`, as in a body written by hand.
 pub(crate) fn set_list(body: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
     if items.is_empty() {
         body.remove(key);
@@ -229,6 +231,8 @@ pub(crate) fn push_grades(values: &mut FormData, body: &Value) {
     }
 }
 
+/// The non-blank lines of a textarea, trimmed: a teacher's stray empty line or trailing
+/// space does not become an empty item.
 pub(crate) fn lines(text: &str) -> Vec<&str> {
     text.lines()
         .map(str::trim)
@@ -236,6 +240,8 @@ pub(crate) fn lines(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The text of a language map to prefill one input with: the reader's language, else
+/// `LangMap::best`'s fallback; "" when `map` is not a language map.
 pub(crate) fn best_text(lang: Lang, map: &Value) -> String {
     serde_json::from_value::<ensemble_core::body::LangMap>(map.clone())
         .ok()

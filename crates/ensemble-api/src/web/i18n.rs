@@ -9,6 +9,8 @@ use ensemble_core::body::LangMap;
 use ensemble_core::vocab;
 
 /// The language a page is rendered in.
+// `Copy`: a `Lang` is passed by value into every render helper, and `Default` is what a
+// request without a language cookie or path gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Lang {
     /// Russian, the default: the network's working language.
@@ -20,6 +22,8 @@ pub(crate) enum Lang {
 
 impl Lang {
     /// From a cookie or path value; anything else is `None`.
+    // Exact and case-sensitive: the values come from our own links and cookie, so anything
+    // else is a bad link or cookie; the cookie then falls back to Russian, a path to 404.
     pub(crate) fn parse(code: &str) -> Option<Lang> {
         match code {
             "ru" => Some(Lang::Ru),
@@ -45,6 +49,8 @@ impl Lang {
     }
 
     /// A phrase in this language.
+    // Tuple order is fixed (Russian, English), so adding a language means changing `Text`
+    // and every phrase at once; the compiler then lists what is missing.
     pub(crate) fn t(self, text: Text) -> &'static str {
         match self {
             Lang::Ru => text.0,
@@ -63,6 +69,8 @@ impl Lang {
     }
 
     /// The best text of a language map for this reader, or "".
+    // `LangMap::best` falls back to Russian, then English, then any text, so a practice
+    // written only in Tatar still shows; "" is for a map with no text at all.
     pub(crate) fn pick(self, map: &LangMap) -> String {
         map.best(self.code()).unwrap_or_default().to_string()
     }
@@ -71,6 +79,8 @@ impl Lang {
     pub(crate) fn applied_in(self, schools: u32) -> String {
         match self {
             Lang::Ru => {
+                // Russian takes the singular prepositional for 1, 21, 31… but not 11: «в 21 школе»,
+                // «в 11 школах». The test below holds both edge cases.
                 let noun = if schools % 10 == 1 && schools % 100 != 11 {
                     "школе"
                 } else {
@@ -99,6 +109,8 @@ impl Lang {
         let list = grades
             .iter()
             .map(|grade| {
+                // Grade 0 stands for pre-school in the practice schema; a bare "0" would read as a
+                // typo to a teacher.
                 if *grade == 0 {
                     self.t(PRESCHOOL).to_string()
                 } else {
@@ -114,12 +126,17 @@ impl Lang {
     }
 }
 
+///
+/// A pair rather than a map: every phrase must exist in both languages, which a missing
+/// map entry would only reveal at run time.
 /// A phrase: Russian, English.
 pub(crate) type Text = (&'static str, &'static str);
 
 /// Languages a practice or request may be written in (primary subtags), each named in
 /// itself and in English (English in Russian): offered by the write forms and by the
 /// catalog's language filter.
+// One list for the write forms and the catalog's filter, so every language a form can
+// produce is also one a reader can filter on.
 pub(crate) const CONTENT_LANGUAGES: &[(&str, &str)] = &[
     ("ru", "Русский / Russian"),
     ("en", "English / Английский"),
@@ -129,6 +146,8 @@ pub(crate) const CONTENT_LANGUAGES: &[(&str, &str)] = &[
     ("kk", "Қазақша / Kazakh"),
 ];
 
+// The phrases below are the page chrome. The test at the bottom reads this part of the
+// source for forbidden wording, so a new phrase is checked the day it is added.
 pub(crate) const SEARCH: Text = ("Найти", "Search");
 pub(crate) const SEARCH_PLACEHOLDER: Text = (
     "например, смысловое чтение",
@@ -164,6 +183,8 @@ pub(crate) const CONTEXT: Text = ("Контекст", "Context");
 pub(crate) const SMALL_SCHOOL: Text = ("Малокомплектная школа", "Small school");
 pub(crate) const CLASS_SIZE: Text = ("Наполняемость класса", "Class size");
 pub(crate) const MONITORING: Text = ("Мониторинг", "Monitoring");
+// "Claimed by the author", not a bare "level": the level is what the author states,
+// and readers should weigh it as such.
 pub(crate) const CLAIMED_LEVEL: Text = ("Заявлено автором", "Claimed by the author");
 pub(crate) const MEASURE: Text = ("Показатель", "Measure");
 pub(crate) const INSTRUMENT: Text = ("Инструмент", "Instrument");
@@ -184,6 +205,8 @@ pub(crate) const PUBLISHED: Text = ("Опубликовано", "Published");
 pub(crate) const VERSIONS: Text = ("Версии", "Versions");
 pub(crate) const SHOWN_VERSION: Text = ("показана", "shown");
 pub(crate) const LATEST_VERSION: Text = ("последняя", "latest");
+// A link to an old version stays valid (versions are immutable records); the note tells
+// the reader a newer one exists rather than redirecting them.
 pub(crate) const OLDER_VERSION_NOTE: Text = (
     "Это одна из ранних версий практики.",
     "This is an earlier version of the practice.",
@@ -204,6 +227,8 @@ pub(crate) const YOUR_CONTEXT: Text = ("Ваша школа и классы", "Y
 pub(crate) const YOUR_ROLE: Text = ("Ваша должность", "Your position");
 pub(crate) const FROM: Text = ("с", "from");
 pub(crate) const TO: Text = ("по", "to");
+// Names the token rather than a password: a node has no user accounts, and whoever
+// holds the data directory's token acts for the school.
 pub(crate) const SIGN_IN_TO_ACT: Text = (
     "Чтобы задать вопрос, отчитаться о применении или подписаться на школу, войдите с токеном узла:",
     "To ask a question, report applying the practice or follow the school, sign in with the node's token:",
@@ -220,6 +245,8 @@ pub(crate) const SIGN_IN_NEEDED: Text = (
     "Для этого действия нужно войти с токеном узла.",
     "This action needs you to sign in with the node's token.",
 );
+// The post failed the CSRF token or Origin check. The text suggests a reload: an honest
+// user meets this with an old page, and a reload brings a fresh form.
 pub(crate) const FORBIDDEN: Text = (
     "Форма устарела или отправлена с другого сайта. Обновите страницу и повторите.",
     "The form is stale or was sent from another site. Reload the page and try again.",
@@ -247,6 +274,8 @@ pub(crate) const MATERIAL_LINES: Text = (
     "название | https://ссылка — по одному в строке",
     "name | https://link — one per line",
 );
+// "With consent": authors are named people, and a practice is copied to every node of
+// the network.
 pub(crate) const AUTHOR_LINES: Text = (
     "ФИО — должность, по одному в строке (с согласия)",
     "Name — position, one per line (with consent)",
@@ -299,12 +328,18 @@ pub(crate) const PEER_ID: Text = ("Идентификатор узла", "Peer i
 pub(crate) const SCHOOL_ID: Text = ("Идентификатор школы", "School id");
 pub(crate) const LAST_SYNC: Text = ("Последняя", "Last");
 pub(crate) const RECEIVED: Text = ("Получено записей", "Records received");
+// For records whose author's profile this node does not hold yet; the id alone would
+// mean nothing to a teacher.
 pub(crate) const UNKNOWN_SCHOOL: Text = ("неизвестная школа", "unknown school");
+// Risk factors describe a school's difficulties; they are shown only to partners and
+// the school's region, and other readers see this note instead of an empty section.
 pub(crate) const RISK_PROFILE_HIDDEN: Text = (
     "Профиль рисков виден только партнёрам и своему региону.",
     "The risk profile is shown only to partners and the school's region.",
 );
 pub(crate) const BY_STATUS: Text = ("По состоянию", "By status");
+// Each label is written in the language it switches to, so a reader who cannot read
+// the current page can still find the way back.
 pub(crate) const SWITCH_TO: Text = ("English", "Русский");
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ use crate::urlencoded::FormData;
 /// (only a local path: see `session::local_path`).
 pub(crate) async fn signin_form(ctx: Ctx, RawQuery(raw): RawQuery) -> Response {
     let query = FormData::parse(raw.unwrap_or_default().as_bytes());
+    // 200 even with a bad `next`: the form only carries it; `see_other` keeps it local
+    // when the sign-in succeeds.
     sign_in_page(&ctx, StatusCode::OK, query.get("next").unwrap_or("/"), None)
 }
 
@@ -44,6 +46,8 @@ pub(crate) async fn signin(
         Ok(form) => form,
         Err(refusal) => return message::refused(&ctx, refusal),
     };
+    // Read before the token check so that a wrong token shows the form again with the same
+    // destination, and the teacher does not lose the page they were going to.
     let next = form.get("next").unwrap_or("/");
     if !Ctx::token_matches(&state, form.raw("token")) {
         return sign_in_page(
@@ -53,12 +57,16 @@ pub(crate) async fn signin(
             Some(ctx.lang.t(i18n::WRONG_TOKEN)),
         );
     }
+    // 303 rather than a page: the browser then loads `next` with GET, so reloading it
+    // cannot resend the token.
     with_cookies(see_other(next), &[ctx.session_cookie()])
 }
 
 /// `POST /signout`: a POST with the CSRF token (see the page shell), so no other site
 /// can sign a teacher out.
 pub(crate) async fn signout(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
+    // `false`: no session is needed to sign out; a teacher whose session already expired
+    // must still be able to press the button without an error.
     if let Err(refusal) = ctx.check_post(&headers, &body, false) {
         return message::refused(&ctx, refusal);
     }
@@ -77,6 +85,8 @@ pub(crate) async fn switch_language(
     };
     let query = FormData::parse(raw.unwrap_or_default().as_bytes());
     with_cookies(
+        // `see_other` keeps `next` to a local path, so the language link cannot be turned into
+        // an open redirect to another site.
         see_other(query.get("next").unwrap_or("/")),
         &[session::lang_cookie(lang)],
     )
@@ -91,6 +101,8 @@ pub(crate) async fn schools(State(state): State<AppState>, ctx: Ctx) -> Response
     let body = html! {
         h1 { (lang.word("schools")) }
         ul.hits {
+            // Sorted by each school's name in the reader's language, which is how a teacher scans
+            // a list of schools.
             @for school in directory.sorted(lang.code()) {
                 li {
                     a href=(format!("/schools/{}", school.id)) { (directory.name(&school.id, lang.code())) }
@@ -112,11 +124,14 @@ pub(crate) async fn school(
     Path(id): Path<String>,
 ) -> Response {
     let lang = ctx.lang;
+    // An id that does not parse is a 404 like an unknown page, not a 400: to a reader it
+    // is a broken link.
     let Ok(school_id) = id.parse::<SchoolId>() else {
         return not_found(&ctx);
     };
     let directory = directory::of(&state.node);
     let store = state.node.store();
+    // A search error shows an empty list: the profile is still worth showing.
     let practices = state
         .node
         .search(&Query {
@@ -126,6 +141,8 @@ pub(crate) async fn school(
         })
         .map(|results| (results.hits, results.next_offset.is_some()))
         .unwrap_or_default();
+    // No profile held, but practices exist: the school is real and its profile simply has
+    // not arrived yet, so the page says so instead of a 404.
     let Some(school) = directory.get(&school_id) else {
         if practices.0.is_empty() {
             return not_found(&ctx);
@@ -140,6 +157,8 @@ pub(crate) async fn school(
     let profile = &school.profile;
     let name = directory.name(&school_id, lang.code());
     let own = school_id == state.node.school_id();
+    // A store error reads as "not followed", which at worst offers a follow button that
+    // the node will answer as already done.
     let followed = store.is_followed(&school_id).unwrap_or(false);
     let partnerships: Vec<AgreementView> = threads(&state)
         .into_iter()
@@ -152,6 +171,7 @@ pub(crate) async fn school(
     let body = html! {
         h1 { (name) }
         p.meta {
+            // Every record shown here passed signature checks at ingest; the mark says so.
             span.verified { "✓ " (lang.word("signature_verified")) }
             " · " (lang.t(i18n::SCHOOL_ID)) ": " code { (school_id) }
         }
@@ -169,11 +189,15 @@ pub(crate) async fn school(
                 li { b { (lang.t(i18n::EXPERTISE)) ": " } @for code in &profile.expertise { span.badge { (expertise_label(lang, code)) } } }
             }
             @if let Some(contact) = &profile.contact_role { li { b { (lang.t(i18n::CONTACT)) ": " } (contact) } }
+            // `safe_url` drops `javascript:` and similar schemes. `noreferrer` keeps this node's
+            // URLs from the school's site, `noopener` keeps that site from scripting this tab.
             @if let Some(website) = profile.website.as_deref().and_then(safe_url) {
                 li { b { (lang.t(i18n::WEBSITE)) ": " } a href=(website) rel="nofollow noopener noreferrer" { (website) } }
             }
         }
         @if let Some(description) = &profile.description { p { (lang.pick(description)) } }
+        // Only a signed-in teacher gets the button: following changes what the node
+        // replicates, which is the school's decision, not a reader's.
         @if own {
             p { (lang.t(i18n::THIS_SCHOOL)) }
         } @else if followed {
@@ -181,6 +205,7 @@ pub(crate) async fn school(
         } @else if ctx.signed_in {
             form method="post" action=(format!("/schools/{school_id}/follow")) {
                 (csrf_field(&ctx))
+                // The form returns here after following, so the reader stays on this profile.
                 input type="hidden" name="next" value=(format!("/schools/{school_id}"));
                 button type="submit" { (lang.word("follow")) }
             }
@@ -199,6 +224,8 @@ pub(crate) async fn school(
                 }
             }
         }
+        // The profile lists at most `MAX_LIMIT` practices; the rest are one click away in the
+        // catalog, filtered by this school.
         @if practices.1 {
             p { a href=(format!("/?school={school_id}")) { (lang.t(i18n::NEXT_PAGE)) } }
         }
@@ -219,6 +246,7 @@ pub(crate) async fn follow(
         return not_found(&ctx);
     };
     match state.node.follow(school).await {
+        // `next` comes from the form, and `see_other` confines it to a local path.
         Ok(_) => see_other(form.get("next").unwrap_or(&format!("/schools/{school}"))),
         // The button has no inputs to show a fault beside: a refusal is a message
         // with the status the JSON API would give; a node failure is the logged page.
@@ -254,6 +282,8 @@ fn threads(state: &AppState) -> Vec<ThreadView> {
         .latest(Kind::MentoringRequest)
         .unwrap_or_default()
         .iter()
+        // `.ok()`: one request whose thread the node cannot derive must not hide every other
+        // request.
         .filter_map(|record| state.node.thread(record.doc()).ok())
         .collect()
 }
@@ -270,7 +300,9 @@ pub(crate) async fn mentoring(State(state): State<AppState>, ctx: Ctx) -> Respon
     };
     let (open, other): (Vec<&ThreadView>, Vec<&ThreadView>) = threads
         .iter()
+        // Withdrawn requests are left out: nobody can act on them any more.
         .filter(|thread| thread.state != "withdrawn")
+        // The states that still take offers, the same set as the API's `open=true`.
         .partition(|thread| matches!(thread.state.as_str(), "open" | "in-negotiation"));
     let partnerships: Vec<AgreementView> = threads
         .iter()
@@ -315,6 +347,8 @@ fn request_section(
 ) -> Markup {
     let lang = ctx.lang;
     let request = &thread.request;
+    // The requester's region comes from its profile; without one held the region test
+    // fails, so the risk profile stays hidden rather than shown by default.
     let requester_region = request
         .author
         .parse::<SchoolId>()
@@ -352,6 +386,8 @@ fn request_section(
                     }
                 }
             }
+            // The edit link only on the author's own node, for a signed-in teacher: a new version
+            // must be signed with the author's key, which only that node holds.
             @if request.author == viewer.school && ctx.signed_in {
                 p { a href=(format!("/mentoring/requests/{}/edit", request.doc)) { (lang.t(i18n::EDIT)) } }
             }
@@ -366,6 +402,8 @@ fn request_section(
                         @if let Some(fit) = &offer.fit {
                             div.meta.fit {
                                 (lang.t(i18n::FIT)) ": " b { (fit.score) "/100" } " — "
+                                // The node gives each reason in both
+                                // languages: the page picks, never translates.
                                 @for (index, reason) in fit.reasons.iter().enumerate() {
                                     @if index > 0 { "; " }
                                     @if lang == Lang::Ru { (reason.text_ru) } @else { (reason.text_en) }
@@ -381,8 +419,12 @@ fn request_section(
 
 /// Active partnerships grouped by their latest report's status, then the closed ones.
 fn partnership_list(lang: Lang, partnerships: &[AgreementView]) -> Markup {
+    // Keyed by a fixed order, so groups appear from on-track to off-track, then without a
+    // report, then closed, whatever order the agreements came in.
     let mut groups: BTreeMap<u8, (String, Vec<&AgreementView>)> = BTreeMap::new();
     for agreement in partnerships {
+        // The latest report decides: an agreement that recovered should not stay listed at
+        // risk because of an older report.
         let status = agreement
             .reports
             .last()
@@ -435,6 +477,7 @@ fn request_title(lang: Lang, record: &ensemble_node::RecordRef) -> String {
 /// The text of a JSON language map in the reader's language; "" when it is not one
 /// (a body from a newer node may hold a shape this one does not know).
 fn text_of(lang: Lang, value: &serde_json::Value) -> String {
+    // Cloned because `from_value` takes ownership and the body stays in the thread view.
     serde_json::from_value::<ensemble_core::body::LangMap>(value.clone())
         .ok()
         .map(|map| lang.pick(&map))
@@ -461,6 +504,8 @@ pub(crate) async fn node(State(state): State<AppState>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
     let node = &state.node;
     let directory = directory::of(node);
+    // Each part falls back to empty on error: an operator opening this page to diagnose a
+    // sick node needs whatever parts still work, not an error page.
     let peers = node.peers().await.unwrap_or_default();
     let sync = node.sync_status();
     let follows = node.store().follows().unwrap_or_default();

@@ -55,6 +55,7 @@ const PRACTICE_FORM: &[(Field, Option<Text>)] = &[
         field("problem_en", i18n::PROBLEM_TEXT, Input::Area),
         Some(i18n::IN_ENGLISH),
     ),
+    // Codes rather than free text: the catalog's filters match on these.
     (
         field("problems", i18n::PROBLEMS, Input::Codes("problems")),
         None,
@@ -91,10 +92,13 @@ const PRACTICE_FORM: &[(Field, Option<Text>)] = &[
     ),
     (field("conditions", i18n::CONDITIONS, Input::Area), None),
     (field("monitoring", i18n::MONITORING, Input::Area), None),
+    // The author's own claim; the card shows the level derived from replications beside it.
     (
         field("evidence_level", i18n::CLAIMED_LEVEL, Input::Level),
         None,
     ),
+    // One measure only: further measures of the latest version are kept as they are (see
+    // `set_evidence`), so the form stays one screen long.
     (field("measure_name", i18n::MEASURE, Input::Line), None),
     (
         field("measure_instrument", i18n::INSTRUMENT, Input::Line),
@@ -234,10 +238,12 @@ pub(crate) async fn update_practice(
 /// node would refuse the new version (422), but only after the teacher typed it.
 fn own_practice(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
     let doc: RecordId = doc.parse().ok()?;
+    // A store error ends as the same 404: either way there is no practice to offer.
     let latest = latest_practice(state.node.store(), &doc).ok()??;
     if latest.author() != state.node.school_id() {
         return None;
     }
+    // `body_bytes` is `None` for a retracted version, which has nothing left to edit.
     let body = serde_json::from_slice(latest.body_bytes()?).ok()?;
     Some((doc, body))
 }
@@ -262,6 +268,8 @@ fn practice_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
     // so a translation lines up with its original without numbering.
     let steps_ru: Vec<&str> = lines(form.raw("steps_ru"));
     let steps_en: Vec<&str> = lines(form.raw("steps_en"));
+    // The longer list decides the count, so a step typed in one language only is kept, as a
+    // one-language map.
     let steps: Vec<Value> = (0..steps_ru.len().max(steps_en.len()))
         .map(|index| {
             let mut step = Map::new();
@@ -298,12 +306,14 @@ fn practice_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
         })
         .unwrap_or_default();
     for line in lines(form.raw("materials")) {
+        // Split at the last bar, so a name may contain one; a URL would carry it as `%7C`.
         let (name, url) = match line.rsplit_once('|') {
             Some((name, url)) => (name.trim(), Some(url.trim())),
             None => (line, None),
         };
         let mut material = Map::new();
         material.insert("name".into(), json!(name));
+        // A line without a URL is still a material: a printed handout has a name only.
         if let Some(url) = url.filter(|url| !url.is_empty()) {
             material.insert("url".into(), json!(url));
         }
@@ -319,6 +329,8 @@ fn practice_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
         .map(Value::from)
         .collect();
     set_list(&mut body, "keywords", keywords);
+    // An emptied licence is removed, not kept from the latest version, so what is published is
+    // what the teacher left in the form.
     set_or_remove(&mut body, "license", form.get("license"));
     // "Name — role" per line; a plain hyphen is accepted too, since few keyboards
     // have an em dash.
@@ -347,6 +359,8 @@ fn set_evidence(
     form: &FormData,
     faults: &mut Vec<(String, String)>,
 ) {
+    // Starts from the latest version's evidence, so the parts the form does not show survive an
+    // edit.
     let mut evidence = take_object(body, "evidence");
     set_or_remove(&mut evidence, "level", form.get("evidence_level"));
     let mut measures: Vec<Value> = evidence
@@ -373,6 +387,7 @@ fn set_evidence(
     if typed {
         let mut measure = Map::new();
         if let Some(name) = form.get("measure_name") {
+            // Tagged with the language it is written in, like the other single-input texts.
             measure.insert("name".into(), json!({ language_of(name): name }));
         }
         if let Some(instrument) = form.get("measure_instrument") {
@@ -394,6 +409,7 @@ fn set_evidence(
         }
         measures.insert(0, Value::Object(measure));
     }
+    // Left out when empty, like every optional part, rather than published as an empty list.
     if !measures.is_empty() {
         evidence.insert("measures".into(), Value::Array(measures));
     }
@@ -415,6 +431,7 @@ fn set_evidence(
 /// The form values of a practice body (for editing).
 fn practice_values(lang: Lang, body: &Value) -> FormData {
     let mut values = common_values(body, PRACTICE_TRANSLATED, PRACTICE_CODES);
+    // Back into one box per language, one step per line: the inverse of `practice_body`.
     for language in ["ru", "en"] {
         let steps: Vec<&str> = body["steps"]
             .as_array()
@@ -430,6 +447,8 @@ fn practice_values(lang: Lang, body: &Value) -> FormData {
         "monitoring",
         "adjustments",
     ] {
+        // One box for these texts: the reader's language if present, else the best other one, so an
+        // edit starts from a text the teacher can read.
         values.push(key, &best_text(lang, &body[key]));
     }
     let evidence = &body["evidence"];
@@ -453,6 +472,8 @@ fn practice_values(lang: Lang, body: &Value) -> FormData {
         .as_array()
         .into_iter()
         .flatten()
+        // Only linked materials go back into the box; hashed files stay out of it and are kept by
+        // `practice_body`.
         .filter_map(|material| {
             let url = material["url"].as_str()?;
             Some(format!(
@@ -468,6 +489,8 @@ fn practice_values(lang: Lang, body: &Value) -> FormData {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
+    // Joined with a separator the parser splits on, so the keywords survive an
+    // unchanged save as they were.
     values.push("keywords", &keywords.join(", "));
     if let Some(license) = body["license"].as_str() {
         values.push("license", license);
@@ -476,6 +499,7 @@ fn practice_values(lang: Lang, body: &Value) -> FormData {
         .as_array()
         .into_iter()
         .flatten()
+        // Written back with the em dash `practice_body` splits on.
         .map(|author| match author["role"].as_str() {
             Some(role) => format!("{} — {role}", author["name"].as_str().unwrap_or_default()),
             None => author["name"].as_str().unwrap_or_default().to_string(),

@@ -32,6 +32,9 @@ const GOAL_ROWS: usize = 3;
 
 /// The request form's inputs apart from the goal rows (see [`request_inputs`]),
 /// from the problem to the terms a mentor school needs to judge its fit.
+///
+/// Order matters: [`request_inputs`] splits this list after `grades` (index 8) to put the
+/// goal rows there, so a field added before `grades` must move that index too.
 const REQUEST_FORM: &[(Field, Option<Text>)] = &[
     (
         field("title_ru", i18n::TITLE, Input::Line),
@@ -53,6 +56,8 @@ const REQUEST_FORM: &[(Field, Option<Text>)] = &[
         field("deficits", i18n::DEFICITS, Input::Codes("deficits")),
         None,
     ),
+    // Risk factors are shown only to partners and the requester's region (see `pages`), so a
+    // school can name them frankly.
     (
         field(
             "risk_factors",
@@ -81,6 +86,7 @@ const REQUEST_FORM: &[(Field, Option<Text>)] = &[
     ),
     (field("language", i18n::LANGUAGE, Input::Languages), None),
     (field("commitment", i18n::COMMITMENT, Input::Area), None),
+    // Defaults to the region (see `REQUEST`): neighbours are the likeliest mentors.
     (
         field("visibility", i18n::VISIBILITY, Input::Code("visibility")),
         None,
@@ -133,6 +139,7 @@ pub(crate) const REQUEST_FIELDS: FieldMap = &[
 pub(crate) const REQUEST: Editor = Editor {
     kind: Kind::MentoringRequest,
     routes: "/mentoring/requests",
+    // No page of its own: a request is a section of the mentoring page, anchored by its id.
     shown_at: "/mentoring#request-",
     form_id: "request-form",
     new_title: i18n::NEW_REQUEST,
@@ -195,6 +202,7 @@ const REQUEST_CODES: &[&str] = &[
 fn own_request(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
     let doc: RecordId = doc.parse().ok()?;
     let store = state.node.store();
+    // A store error ends as the same 404: either way there is no request to offer.
     let first = store.get(&doc).ok()??;
     if first.record.kind() != Kind::MentoringRequest
         || first.retracted
@@ -202,6 +210,7 @@ fn own_request(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
     {
         return None;
     }
+    // The form starts from the latest version, the one partners currently see.
     let latest = store.latest_id(&doc).ok()??;
     let record = store.get(&latest).ok()??.record;
     let body = serde_json::from_slice(record.body_bytes()?).ok()?;
@@ -211,9 +220,12 @@ fn own_request(state: &AppState, doc: &str) -> Option<(RecordId, Value)> {
 /// The request form's inputs: the goal rows stand between the grades and the formats.
 fn request_inputs(lang: Lang, values: &FormData, faults: &[(String, String)]) -> Markup {
     html! {
+        // Index 8 is the end of `grades`; see the order note on `REQUEST_FORM`.
         (render_fields(lang, &REQUEST_FORM[..8], values, faults))
         fieldset {
             legend { (lang.t(i18n::GOALS)) }
+            // Rows are numbered from 1 in names and labels, as a teacher counts them;
+            // `REQUEST_FIELDS` maps `goals[0]` to `goal1_…`.
             @for row in 1..=GOAL_ROWS {
                 @let prefix = format!("goal{row}");
                 div.field {
@@ -222,6 +234,8 @@ fn request_inputs(lang: Lang, values: &FormData, faults: &[(String, String)]) ->
                     input type="text" name=(text) id=(text) value=(values.raw(&text));
                     (field_errors(faults, &text))
                 }
+                // A date input for the deadline: the browser offers a picker and sends the
+                // `YYYY-MM-DD` form the body expects.
                 @for (suffix, label, kind) in [("indicator", i18n::INDICATOR, "text"), ("baseline", i18n::BASELINE, "text"), ("target", i18n::TARGET, "text"), ("deadline", i18n::DEADLINE, "date")] {
                     @let name = format!("{prefix}_{suffix}");
                     label for=(name) { (lang.t(label)) " " }
@@ -253,6 +267,7 @@ fn request_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
         }
         let mut goal = Map::new();
         if let Some(text) = form.get(&name("text")) {
+            // Tagged with the language it is written in, like the other single-input texts.
             goal.insert("text".into(), json!({ language_of(text): text }));
         }
         if let Some(indicator) = form.get(&name("indicator")) {
@@ -260,6 +275,7 @@ fn request_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
         }
         for key in ["baseline", "target"] {
             if let Some(value) = form.get(&name(key)) {
+                // `40` goes as a number and `60%` as text: the schema accepts both.
                 goal.insert(key.into(), quantity_value(value));
             }
         }
@@ -272,6 +288,8 @@ fn request_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
     for key in ["mode", "visibility"] {
         set_or_remove(&mut body, key, form.get(key));
     }
+    // Both dates empty means no period; a half-filled one is sent as typed, so the validator
+    // names the missing end beside its input.
     match period_of(form) {
         Some(period) => {
             body.insert("period".into(), period);
@@ -287,6 +305,8 @@ fn request_body(base: Option<Value>, form: &FormData) -> (Value, Faults) {
 /// The form values of a request body (for editing).
 fn request_values(lang: Lang, body: &Value) -> FormData {
     let mut values = common_values(body, REQUEST_TRANSLATED, REQUEST_CODES);
+    // `request_body` rebuilds `goals` from the rows alone, so a body with more goals than rows
+    // would lose the extra ones on save; the validator's limit keeps that from arising.
     for (index, goal) in body["goals"]
         .as_array()
         .into_iter()
