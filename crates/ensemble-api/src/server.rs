@@ -19,6 +19,10 @@ pub use crate::state::AppState;
 
 /// Largest bundle `POST /api/v1/import` accepts: about a million catalog records.
 pub const MAX_IMPORT_BYTES: usize = 512 * 1024 * 1024;
+/// Largest web form body: a form carries at most one record body, and urlencoding
+/// turns each byte of Cyrillic UTF-8 into three (`%D0`), so three times the record
+/// limit plus room for field names and the CSRF token.
+pub const MAX_FORM_BYTES: usize = 3 * MAX_BODY_BYTES + 16 * 1024;
 
 /// Builds the router for a node and its API token.
 pub fn router(node: Node, token: String) -> Router {
@@ -28,20 +32,21 @@ pub fn router(node: Node, token: String) -> Router {
         token: token.into(),
         http_metrics: http_metrics.clone(),
     };
-    // A record body can never exceed the protocol's limit, so the record and admin
-    // routes refuse a larger one before reading it all. `layer` applies only to the
-    // routes added so far: the routes merged after it keep axum's default limit.
-    let records = crate::records::routes()
+    // A record body can never exceed the protocol's limit, so every JSON route that
+    // takes one (records, admin, mentoring, search) refuses a larger body with 413
+    // before reading it all. `layer` applies only to the routes added so far, which is
+    // why the import and web routes, with limits of their own, are merged after it.
+    let json = crate::records::routes()
         .merge(crate::admin::routes())
+        .merge(crate::mentoring::routes())
+        .merge(crate::search::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let import = Router::new()
         .route("/api/v1/import", post(crate::records::import))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES));
-    records
-        .merge(import)
-        .merge(crate::mentoring::routes())
-        .merge(crate::search::routes())
-        .merge(crate::web::routes())
+    let web = crate::web::routes().layer(DefaultBodyLimit::max(MAX_FORM_BYTES));
+    json.merge(import)
+        .merge(web)
         // Last, so it wraps every route above and sees each one's matched template.
         .layer(axum::middleware::from_fn_with_state(
             http_metrics,

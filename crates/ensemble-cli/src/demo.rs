@@ -254,6 +254,11 @@ pub async fn demo(args: DemoArgs, dir: Option<PathBuf>, json: bool) -> Result<Ex
     for daemon in daemons.into_iter().rev() {
         daemon.stop().await;
     }
+    // As `ensemble run` does on exit: a kept data directory must not point client
+    // commands at an API nobody serves any more.
+    for member in &MEMBERS {
+        data_dir::NodeFile::remove(&root.join(member.slug));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

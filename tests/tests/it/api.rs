@@ -64,6 +64,19 @@ async fn writes_need_the_token_and_bad_input_gets_the_right_status() {
         status_of(client.publish_practice(huge).await.expect_err("too large")),
         413
     );
+    // Every JSON write route has the record body limit, not only the practice routes.
+    let http = reqwest::Client::new();
+    for path in ["/api/v1/mentoring/requests", "/api/v1/mentoring/offers"] {
+        let response = http
+            .post(format!("{}{path}", node.daemon().api_url))
+            .bearer_auth(&node.daemon().token)
+            .header("content-type", "application/json")
+            .body(vec![b' '; 60 * 1024])
+            .send()
+            .await
+            .expect("sends");
+        assert_eq!(response.status().as_u16(), 413, "{path}");
+    }
     let unknown = "b".to_string() + &"a".repeat(52);
     assert_eq!(
         status_of(client.record(&unknown).await.expect_err("unknown")),
