@@ -104,7 +104,7 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
             .expect("block")
             .changed
     );
-    let (attacker, _attacker_events) = raw_peer(66, honest_a.address()).await;
+    let (attacker, mut attacker_events) = raw_peer(66, honest_a.address()).await;
     let catalog = topic::network(NETWORK, TopicFamily::Catalog);
     attacker
         .subscribe(catalog.clone())
@@ -114,6 +114,23 @@ async fn hostile_messages_are_neither_stored_nor_forwarded() {
         .wait_for_subscribers(2, WAIT)
         .await
         .expect("a sees b and the attacker");
+    // The attacker's publishes reach only peers whose subscription it has seen: without
+    // this wait, a loaded machine lets it publish into the void and the test measures
+    // nothing.
+    let a_peer = honest_a.node().peer_id();
+    tokio::time::timeout(WAIT, async {
+        while let Some(event) = attacker_events.recv().await {
+            if let ensemble_net::Event::PeerSubscribed { peer_id, topic } = event
+                && peer_id == a_peer
+                && topic == catalog
+            {
+                return;
+            }
+        }
+        panic!("the attacker's network stopped");
+    })
+    .await
+    .expect("the attacker sees a's catalog subscription");
     honest_b
         .wait_for_subscribers(1, WAIT)
         .await
