@@ -52,7 +52,7 @@ pub enum Fault {
         /// The record key, in hex (author ‖ seq ‖ id).
         key: String,
         /// What is wrong.
-        reason: String,
+        reason: RecordFault,
     },
     /// A `by_id` entry names a record that is not in `records`.
     #[error("index entry {id} points at a missing record")]
@@ -187,8 +187,8 @@ impl View {
     /// One record: key and value decode, the header agrees with the key, the id is
     /// the hash of the stored bytes, and the body is there and hashes to the header's
     /// payload hash (or is absent because its document was retracted).
-    fn check_record(&self, key: &[u8], value: &[u8], runs: &mut Runs) -> Result<(), String> {
-        let (author, seq, id) = keys::split_record_key(key).map_err(|error| error.to_string())?;
+    fn check_record(&self, key: &[u8], value: &[u8], runs: &mut Runs) -> Result<(), RecordFault> {
+        let (author, seq, id) = keys::split_record_key(key).map_err(RecordFault::undecodable)?;
         // The position is held even when its bytes are bad: that fault is named once, as
         // a bad record, not again as a gap below the head.
         let next = runs.entry(author).or_insert(1);
@@ -196,40 +196,69 @@ impl View {
             *next += 1;
         }
         let (header_bytes, signature) =
-            keys::split_record_value(value).map_err(|error| error.to_string())?;
-        let header = Header::decode(header_bytes).map_err(|error| error.to_string())?;
+            keys::split_record_value(value).map_err(RecordFault::undecodable)?;
+        let header = Header::decode(header_bytes).map_err(RecordFault::undecodable)?;
         if header.author != author || header.seq != seq {
-            return Err("header names another log position than its key".into());
+            return Err(RecordFault::WrongPosition);
         }
         let signature: [u8; SIGNATURE_BYTES] = signature
             .try_into()
-            .map_err(|_| "signature length".to_string())?;
+            .map_err(|_| RecordFault::Undecodable("signature length".into()))?;
         let recomputed = SignedRecord::from_parts(header_bytes, signature, None)
-            .map_err(|error| error.to_string())?
+            .map_err(RecordFault::undecodable)?
             .id();
         if recomputed != id {
-            return Err("record bytes do not hash to the id in its key".into());
+            return Err(RecordFault::WrongId);
         }
         match self.bodies.get(id.as_bytes()) {
             Ok(Some(body)) => {
                 if body.len() as u64 != u64::from(header.payload_len)
                     || *blake3::hash(&body).as_bytes() != header.payload_hash
                 {
-                    return Err("body does not match the header's hash".into());
+                    return Err(RecordFault::BodyMismatch);
                 }
             }
             Ok(None) => {
                 let doc = header.doc.unwrap_or(id);
                 if !self
                     .is_retracted_for(&doc, &author)
-                    .map_err(|error| error.to_string())?
+                    .map_err(RecordFault::undecodable)?
                 {
-                    return Err("body missing and its document is not retracted".into());
+                    return Err(RecordFault::BodyMissing);
                 }
             }
-            Err(error) => return Err(format!("body unreadable: {error}")),
+            Err(error) => return Err(RecordFault::BodyUnreadable(error.to_string())),
         }
         Ok(())
+    }
+}
+
+/// What is wrong with one stored record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordFault {
+    /// Its key, header or signature does not decode.
+    #[error("{0}")]
+    Undecodable(String),
+    /// The header names another log position than the key it is stored under.
+    #[error("header names another log position than its key")]
+    WrongPosition,
+    /// The stored bytes do not hash to the id in the key.
+    #[error("record bytes do not hash to the id in its key")]
+    WrongId,
+    /// The body's length or hash differs from the header's.
+    #[error("body does not match the header's hash")]
+    BodyMismatch,
+    /// No body, and no retraction that would explain its absence.
+    #[error("body missing and its document is not retracted")]
+    BodyMissing,
+    /// The body could not be read.
+    #[error("body unreadable: {0}")]
+    BodyUnreadable(String),
+}
+
+impl RecordFault {
+    fn undecodable(error: impl std::fmt::Display) -> RecordFault {
+        RecordFault::Undecodable(error.to_string())
     }
 }
 

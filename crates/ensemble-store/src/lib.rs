@@ -39,7 +39,7 @@ use ensemble_core::{
     Draft, Kind, LogPosition, RecordError, RecordId, SchoolId, SchoolKey, VerifiedRecord,
 };
 
-pub use integrity::{Census, Fault, Integrity};
+pub use integrity::{Census, Fault, Integrity, RecordFault};
 pub use local::Block;
 
 /// The on-disk format version this build writes. Bumped on any change of tree layout.
