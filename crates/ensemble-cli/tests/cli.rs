@@ -9,27 +9,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod common;
-use common::{BIN, Daemon, ensemble, json, stderr};
+use common::{BIN, Daemon, ensemble, init_with, json, stderr};
 
 /// How long a daemon may take to print that it serves.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn init(dir: &Path, name: &str) -> Value {
-    json(&ensemble(
-        dir,
-        &[
-            "init",
-            "--name",
-            name,
-            "--region",
-            "ru-tat",
-            "--role",
-            "mentor",
-            "--network",
-            "ru-tat",
-            "--json",
-        ],
-    ))
+    init_with(dir, name, &["--role", "mentor"])
 }
 
 /// Starts `ensemble run` and waits for its "serving on" line.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{BIN, Daemon, ensemble, json};
+use common::{BIN, Daemon, ensemble, init_with, json};
 
 /// How long a daemon may take to print that it serves, or to refuse to start.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,19 +29,7 @@ const OWN_RECORDS: u64 = PRACTICES + 1;
 const OVERWRITTEN_BYTES: usize = 1024;
 
 fn init(dir: &Path, name: &str) -> Value {
-    json(&ensemble(
-        dir,
-        &[
-            "init",
-            "--name",
-            name,
-            "--region",
-            "ru-tat",
-            "--network",
-            "ru-tat",
-            "--json",
-        ],
-    ))
+    init_with(dir, name, &[])
 }
 
 impl Daemon {

@@ -35,6 +35,23 @@ pub fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("JSON on stdout")
 }
 
+/// `ensemble init --json` of a school in the `ru-tat` region and network, with `extra`
+/// flags (a role…); fails the test unless it succeeds.
+pub fn init_with(dir: &Path, name: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "init",
+        "--name",
+        name,
+        "--region",
+        "ru-tat",
+        "--network",
+        "ru-tat",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    json(&ensemble(dir, &args))
+}
+
 /// What a command printed on stderr.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).to_string()

@@ -172,34 +172,17 @@ impl Serialize for Timestamp {
 /// Days from 1970-01-01 to `date` (negative before it). Hinnant's `days_from_civil`:
 /// years are shifted to start in March so that the leap day ends the year.
 pub fn days_from_civil(date: Date) -> i64 {
-    let month = i64::from(date.month());
-    let year = i64::from(date.year()) - i64::from(month <= 2);
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(date.day()) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    super::time::days_from_civil(
+        i64::from(date.year()),
+        i64::from(date.month()),
+        i64::from(date.day()),
+    )
 }
 
 /// The UTC calendar date of unix time `unix_ms`; `None` past year 9999.
 pub fn utc_date(unix_ms: u64) -> Option<Date> {
     let days = i64::try_from(unix_ms / MS_PER_DAY).ok()?;
-    // Hinnant's `civil_from_days`, the inverse of `days_from_civil`.
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = super::time::civil_from_days(days);
     Date::new(
         u16::try_from(year).ok()?,
         u8::try_from(month).ok()?,

@@ -534,6 +534,7 @@ impl<'d, 'a> Derivation<'d, 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::held::testing::permutations;
     use crate::mentoring::testing::{
         DAY_MS, MENTOR, OTHER_MENTOR, REQUESTER, STRANGER, acceptance_body, acknowledgement_body,
         closure_body, comment_body, date, day, offer_body, report_body, request_body, school,
@@ -1079,25 +1080,6 @@ mod tests {
         let acceptance = accept(REQUESTER, &request, &edited, day(3));
         let thread = derive(&request, &[edited, original.clone(), acceptance]);
         assert_eq!(agreement(&thread).offer, original.id());
-    }
-
-    /// Every permutation of `items`, by Heap's algorithm, each passed to `visit`.
-    fn permutations<T: Clone>(items: &mut [T], visit: &mut dyn FnMut(&[T])) {
-        let mut counters = vec![0usize; items.len()];
-        visit(items);
-        let mut at = 1;
-        while at < items.len() {
-            if counters[at] < at {
-                let other = if at % 2 == 0 { 0 } else { counters[at] };
-                items.swap(other, at);
-                visit(items);
-                counters[at] += 1;
-                at = 1;
-            } else {
-                counters[at] = 0;
-                at += 1;
-            }
-        }
     }
 
     /// A busy thread: competing offers and acceptances, reports, acknowledgements, a

@@ -4,6 +4,7 @@
 use super::super::testing::*;
 use super::super::*;
 use super::{derive, founding, status};
+use crate::held::testing::permutations;
 
 #[test]
 fn signed_records_feed_the_rules_and_envelopes_are_checked() {
@@ -110,25 +111,6 @@ fn signed_records_feed_the_rules_and_envelopes_are_checked() {
         GovernanceRecord::from_verified(&misplaced.without_body()),
         None
     );
-}
-
-/// Every permutation of `items`, by Heap's algorithm, each passed to `visit`.
-fn permutations<T: Clone>(items: &mut [T], visit: &mut dyn FnMut(&[T])) {
-    let mut counters = vec![0usize; items.len()];
-    visit(items);
-    let mut at = 1;
-    while at < items.len() {
-        if counters[at] < at {
-            let other = if at % 2 == 0 { 0 } else { counters[at] };
-            items.swap(other, at);
-            visit(items);
-            counters[at] += 1;
-            at = 1;
-        } else {
-            counters[at] = 0;
-            at += 1;
-        }
-    }
 }
 
 /// A busy network: charter updates, forged charters and grants, expiring and revoked
